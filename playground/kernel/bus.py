@@ -1,0 +1,46 @@
+"""The messages between websocket consumers and kernel hosts, over the Channels layer.
+
+A consumer never talks to a kernel directly: it sends `kernel.*` requests to a kernel host's
+channel and receives `kernel.message` events (the protocol's JSON text, ready to send) on its
+own channel, or on its session's group for status changes. The embedded default (one process,
+in-memory layer) and the scaled-out deployment (Redis layer, separate kernel hosts) use the
+same messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from .. import protocol
+
+DEFAULT_HOST_CHANNEL = "kernelhost"
+
+ATTACH = "kernel.attach"
+EXECUTE = "kernel.execute"
+INTERRUPT = "kernel.interrupt"
+RESTART = "kernel.restart"
+MESSAGE = "kernel.message"  # host -> consumer: {"text": <protocol JSON>}
+
+
+def owner_for(session_key: str) -> str:
+    """A stable, non-secret name for a browser session (its key never leaves the web tier)."""
+    return hashlib.sha256(f"kernel-owner:{session_key}".encode()).hexdigest()[:32]
+
+
+def group_name(owner: str) -> str:
+    return f"kernel-session.{owner}"
+
+
+def attach(owner: str, reply: str) -> dict:
+    return {"type": ATTACH, "owner": owner, "reply": reply}
+
+
+def request(owner: str, reply: str, message: protocol.ClientMessage) -> dict:
+    if message.type == protocol.EXECUTE:
+        return {"type": EXECUTE, "owner": owner, "reply": reply, "id": message.id, "code": message.code}
+    kind = INTERRUPT if message.type == protocol.INTERRUPT else RESTART
+    return {"type": kind, "owner": owner, "reply": reply}
+
+
+def text_event(text: str) -> dict:
+    return {"type": MESSAGE, "text": text}

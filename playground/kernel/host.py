@@ -1,0 +1,106 @@
+"""A kernel host: serves `kernel.*` requests from the channel layer with a pool of kernels.
+
+In the embedded default it runs as a task inside the web process (started by the ASGI
+lifespan, or by the first websocket); a separate `kernelhost` process runs the same class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+from channels.exceptions import ChannelFull
+
+from . import bus
+from .limits import Limits
+from .pool import KernelPool
+from .session import KernelSession, Request
+
+log = logging.getLogger(__name__)
+
+CULL_EVERY_S = 30.0
+
+
+class KernelHost:
+    def __init__(self, layer, channel: str, limits: Limits, scratch_root: Path | None = None):
+        self.layer = layer
+        self.channel = channel
+        self.limits = limits
+        self.sessions: dict[str, KernelSession] = {}
+        self._own_scratch = scratch_root is None
+        self._scratch_root = scratch_root or Path(tempfile.mkdtemp(prefix="playground-kernels-"))
+        self.pool = KernelPool(self._scratch_root, limits)
+        self._tasks: list[asyncio.Task] = []
+
+    def start(self) -> asyncio.Task:
+        """Start serving at once; the returned task finishes when the pool is warm."""
+        warm = asyncio.create_task(self.pool.start(), name="kernelhost-warm")
+        self._tasks = [
+            asyncio.create_task(self._receive_loop(), name="kernelhost-receive"),
+            asyncio.create_task(self._cull_loop(), name="kernelhost-cull"),
+            warm,
+        ]
+        return warm
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for session in list(self.sessions.values()):
+            with contextlib.suppress(Exception):
+                await session.shutdown("the server is shutting down")
+        await self.pool.close()
+        if self._own_scratch:
+            shutil.rmtree(self._scratch_root, ignore_errors=True)
+
+    async def handle(self, message: dict) -> None:
+        kind, owner = message.get("type"), message.get("owner")
+        if not isinstance(owner, str):
+            return
+        session = self.sessions.get(owner)
+        if session is None:
+            session = self.sessions[owner] = KernelSession(owner, self.pool, self, self.limits)
+        if kind == bus.ATTACH:
+            await session.attach(message["reply"])
+        elif kind == bus.EXECUTE:
+            await session.execute(Request(message["id"], message["code"], message["reply"]))
+        elif kind == bus.INTERRUPT:
+            await session.interrupt()
+        elif kind == bus.RESTART:
+            await session.restart()
+
+    async def reply(self, channel: str, text: str) -> None:
+        try:
+            await self.layer.send(channel, bus.text_event(text))
+        except ChannelFull:
+            log.warning("dropped a message for %s: its channel is full", channel)
+
+    async def broadcast(self, owner: str, text: str) -> None:
+        await self.layer.group_send(bus.group_name(owner), bus.text_event(text))
+
+    async def cull_idle(self) -> None:
+        limit = self.limits.idle_timeout_s
+        for owner, session in list(self.sessions.items()):
+            if session.idle_seconds() >= limit:
+                minutes = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} s"
+                await session.shutdown(f"the kernel was shut down after {minutes} without a run")
+                self.sessions.pop(owner, None)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            try:
+                await self.handle(message)
+            except Exception:
+                log.exception("kernel host failed on %s", message.get("type"))
+
+    async def _cull_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(CULL_EVERY_S, self.limits.idle_timeout_s / 2))
+            try:
+                await self.cull_idle()
+            except Exception:
+                log.exception("culling idle kernels failed")

@@ -1,0 +1,124 @@
+"""One kernel process as the host sees it: its socket, its exit, and why it ended.
+
+Everything a kernel sends is treated as untrusted: each line is size-capped, parsed, and
+checked against the protocol's kernel vocabulary before anything is forwarded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import signal
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from .. import protocol
+from . import sandbox
+
+READY = "ready"
+
+
+class KernelProcess:
+    def __init__(self, pid: int, sock: socket.socket, scratch: Path, max_message_bytes: int):
+        self.pid = pid
+        self.scratch = scratch
+        self.info: dict = {}
+        self.exitcode: int | None = None
+        self.end_reason: str | None = None  # set by whoever ends it on purpose
+        self._sock = sock
+        self._max_message_bytes = max_message_bytes
+        self._exited = asyncio.Event()
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def open(self, timeout_s: float) -> None:
+        """Connect and wait for the kernel's `ready` (it has imported and run a first op)."""
+        self._reader, self._writer = await asyncio.open_unix_connection(sock=self._sock, limit=self._max_message_bytes)
+        line = await asyncio.wait_for(self._reader.readline(), timeout_s)
+        message = json.loads(line or b"null")
+        if not isinstance(message, dict) or message.get("type") != READY:
+            raise RuntimeError("the kernel did not start")
+        self.info = message.get("info") if isinstance(message.get("info"), dict) else {}
+
+    def send(self, message: dict) -> None:
+        if self._writer is not None and not self._writer.is_closing():
+            self._writer.write(json.dumps(message).encode() + b"\n")
+
+    async def messages(self) -> AsyncIterator[tuple[dict, str]]:
+        """(message, its JSON text) for each valid line, until the kernel goes away."""
+        assert self._reader is not None
+        while True:
+            try:
+                line = await self._reader.readline()
+            except (ValueError, asyncio.LimitOverrunError):
+                self.end_reason = f"the kernel sent a message larger than {self._max_message_bytes // 2**20} MiB"
+                return
+            except (ConnectionError, OSError):
+                return
+            if not line:
+                return
+            message = _parse(line)
+            if message is None:
+                self.end_reason = "the kernel sent a message that is not part of the protocol"
+                return
+            yield message, line.decode("utf-8", "replace").rstrip("\n")
+
+    def exited(self, exitcode: int) -> None:
+        self.exitcode = exitcode
+        self._exited.set()
+
+    def kill(self, reason: str | None = None) -> None:
+        if reason and self.end_reason is None:
+            self.end_reason = reason
+        if self.exitcode is None:
+            sandbox.kill_kernel(self.pid)
+
+    async def wait_exit(self, timeout_s: float) -> bool:
+        try:
+            await asyncio.wait_for(self._exited.wait(), timeout_s)
+            return True
+        except TimeoutError:
+            return False
+
+    async def close(self, reason: str | None = None) -> None:
+        """End the kernel (it gets no say), then remove its scratch folder."""
+        self.kill(reason)
+        if self._writer is not None:
+            self._writer.close()
+        await self.wait_exit(2.0)
+        # rmtree never follows symbolic links a kernel may have planted in its scratch folder
+        await asyncio.to_thread(shutil.rmtree, self.scratch, True)
+
+    async def death_reason(self) -> str:
+        if self.end_reason:
+            return self.end_reason
+        await self.wait_exit(1.0)
+        return describe_exit(self.exitcode)
+
+
+def _parse(line: bytes) -> dict | None:
+    try:
+        message = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or message.get("type") not in protocol.KERNEL_TYPES:
+        return None
+    return message
+
+
+def describe_exit(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "the kernel stopped answering"
+    if exitcode == 0:
+        return "the kernel exited"
+    if exitcode > 0:
+        return f"the kernel exited with status {exitcode}"
+    signum = -exitcode
+    name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else f"signal {signum}"
+    if signum == signal.SIGKILL:
+        return "the kernel was killed (SIGKILL), most often because it ran out of memory"
+    if signum in (signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT):
+        return f"the kernel crashed ({name})"
+    return f"the kernel was stopped by {name}"

@@ -1,0 +1,112 @@
+"""REPL semantics: run a snippet statement by statement, reporting every expression's value.
+
+Each top-level expression statement whose value is not None becomes a `result` tagged with its
+line. Execution stops at the first exception, reported with the line in this snippet and a
+traceback trimmed to the user's own code. Snippet sources are registered in `linecache`, so
+tracebacks, `inspect.getsource` and AutoGraph (which reads a function's source to convert it
+inside `tf.function` and Keras training) all see user code as if it were a file.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import re
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+
+from . import render
+
+FILENAME_PREFIX = "<snippet-"
+# TensorFlow prefixes op errors with the internal function name: noise for a learner.
+_FUNCTION_NODE = re.compile(r"^\{\{function_node [^}]*\}\}\s*")
+
+
+class Interpreter:
+    def __init__(self, namespace: dict, send: Callable[[dict], None], caps: render.Caps):
+        self.namespace = namespace
+        self._send = send
+        self._caps = caps
+        self._count = 0
+
+    def run(self, request_id: str, code: str, in_user_code: Callable[[bool], None]) -> bool:
+        """Run one snippet; returns True when it ran to the end without an exception."""
+        self._count += 1
+        filename = f"{FILENAME_PREFIX}{self._count}>"
+        linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+        try:
+            tree = ast.parse(code, filename, "exec")
+        except SyntaxError as exc:
+            self._send_error(request_id, exc, exc.lineno, [])
+            return False
+        for node in tree.body:
+            try:
+                in_user_code(True)
+                try:
+                    value = self._run_statement(node, filename)
+                finally:
+                    in_user_code(False)
+            except BaseException as exc:
+                self._report(request_id, exc, filename, node)
+                return False
+            if value is not None:
+                self.namespace["_"] = value
+                self._send(
+                    {
+                        "type": "result",
+                        "id": request_id,
+                        "lineno": node.lineno,
+                        "end_lineno": node.end_lineno,
+                        "value": render.render(value, self._caps),
+                    }
+                )
+        return True
+
+    def _run_statement(self, node: ast.stmt, filename: str) -> object:
+        if isinstance(node, ast.Expr):
+            return eval(compile(ast.Expression(node.value), filename, "eval"), self.namespace)
+        exec(compile(ast.Module([node], type_ignores=[]), filename, "exec"), self.namespace)
+        return None
+
+    def _report(self, request_id: str, exc: BaseException, filename: str, node: ast.stmt) -> None:
+        frames = _user_frames(exc.__traceback__)
+        here = [f for f in frames if f.filename == filename]
+        lineno = here[-1].lineno if here else node.lineno
+        if isinstance(exc, SyntaxError) and exc.filename == filename:
+            lineno = exc.lineno
+        self._send_error(request_id, exc, lineno, frames)
+
+    def _send_error(self, request_id: str, exc: BaseException, lineno: int | None, frames: list) -> None:
+        evalue = _FUNCTION_NODE.sub("", str(exc)).strip()
+        if isinstance(exc, KeyboardInterrupt):
+            evalue = evalue or "Interrupted."
+        lines = [f"{_snippet_name(f.filename)}, line {f.lineno}, in {f.name}\n    {f.line}" for f in frames]
+        lines += traceback.format_exception_only(type(exc), exc)
+        self._send(
+            {
+                "type": "error",
+                "id": request_id,
+                "ename": type(exc).__name__,
+                "evalue": evalue,
+                "traceback": [line.rstrip("\n") for line in lines],
+                "lineno": lineno,
+                "frames": [
+                    {"snippet": _snippet_number(f.filename), "lineno": f.lineno, "name": f.name, "line": f.line}
+                    for f in frames
+                ],
+            }
+        )
+
+
+def _user_frames(tb: TracebackType | None) -> list[traceback.FrameSummary]:
+    summary = traceback.extract_tb(tb)
+    return [f for f in summary if f.filename.startswith(FILENAME_PREFIX)]
+
+
+def _snippet_number(filename: str) -> int:
+    return int(filename[len(FILENAME_PREFIX) : -1])
+
+
+def _snippet_name(filename: str) -> str:
+    return f"Snippet {_snippet_number(filename)}"

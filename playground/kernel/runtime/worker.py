@@ -1,0 +1,128 @@
+"""The kernel: one forked process that runs a visitor's snippets in a persistent namespace.
+
+The main thread runs user code (signals, and so interrupts, are delivered to it); a control
+thread reads the host's requests; the link's sender thread writes replies. Interrupt is a
+SIGINT sent to the main thread, turned into KeyboardInterrupt only while user code runs, so it
+can never land in the middle of the kernel's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+import platform
+import queue
+import signal
+import socket
+import threading
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import progress, render, repl, streams, wire
+
+
+def run(sock_fd: int, config: dict) -> None:
+    """Entry point in a freshly forked child; returns when the host closes the link."""
+    os.chdir(config["scratch"])
+    os.environ.update({"HOME": config["scratch"], "TMPDIR": config["scratch"]})
+    link = wire.Link(socket.socket(fileno=sock_fd))
+    Kernel(link, config).serve()
+    link.close()
+
+
+class Kernel:
+    def __init__(self, link: wire.Link, config: dict):
+        self._link = link
+        self._lock = threading.Lock()
+        self._current_id: str | None = None
+        self._in_user_code = False
+        self._interrupted_id: str | None = None  # a run asked to stop before it reached user code
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._main_thread = threading.get_ident()
+        caps = render.Caps()
+        for name, value in config.get("caps", {}).items():
+            setattr(caps, name, value)
+        self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
+        progress.install(link.send, self.current_id)
+        namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": keras}
+        self._interpreter = repl.Interpreter(namespace, link.send, caps)
+        signal.signal(signal.SIGINT, self._on_sigint)
+        threading.Thread(target=self._control_loop, name="control", daemon=True).start()
+        _warm_up()
+        link.send({"type": "ready", "info": kernel_info()})
+
+    def current_id(self) -> str | None:
+        return self._current_id
+
+    def serve(self) -> None:
+        while True:
+            try:
+                request = self._requests.get()
+            except KeyboardInterrupt:
+                continue
+            if request is None:
+                return
+            self._execute(request)
+
+    def _execute(self, request: dict) -> None:
+        started = time.perf_counter()
+        request_id = str(request.get("id"))
+        with self._lock:
+            self._current_id = request_id
+        self._capture.start_run()
+        signal.signal(signal.SIGINT, self._on_sigint)  # the previous snippet may have replaced it
+        ok = self._interpreter.run(request_id, str(request.get("code", "")), self._set_in_user_code)
+        self._capture.drain()
+        with self._lock:
+            self._current_id = None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        self._link.send({"type": "done", "id": request_id, "ok": ok, "elapsed_ms": round(elapsed_ms, 3)})
+
+    def _set_in_user_code(self, value: bool) -> None:
+        self._in_user_code = value
+        if value and self._interrupted_id is not None and self._interrupted_id == self._current_id:
+            self._interrupted_id = None
+            raise KeyboardInterrupt("Interrupted by the user.")
+
+    def _on_sigint(self, signum, frame) -> None:
+        if self._in_user_code:
+            raise KeyboardInterrupt("Interrupted by the user.")
+        self._interrupted_id = self._current_id  # delivered as soon as user code starts
+
+    def _control_loop(self) -> None:
+        for message in self._link.messages():
+            kind = message.get("type")
+            if kind == "execute":
+                self._requests.put(message)
+            elif kind == "interrupt":
+                self._interrupt(message.get("id"))
+            elif kind == "shutdown":
+                break
+        self._requests.put(None)
+
+    def _interrupt(self, request_id: str | None) -> None:
+        with self._lock:
+            if self._current_id is not None and request_id in (None, self._current_id):
+                signal.pthread_kill(self._main_thread, signal.SIGINT)
+            elif request_id is not None:
+                self._interrupted_id = request_id  # sent, but not started yet
+
+
+def kernel_info() -> dict:
+    gpus = tf.config.list_logical_devices("GPU")
+    return {
+        "tf": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "device": "GPU" if gpus else "CPU",
+        "pid": os.getpid(),
+    }
+
+
+def _warm_up() -> None:
+    """Run one op so the first user snippet does not pay for TensorFlow's runtime start."""
+    (tf.constant([1.0, 2.0]) + 1.0).numpy()

@@ -1,0 +1,128 @@
+"""The fork server: imports TensorFlow once, then forks a kernel per request.
+
+Run as `python -m runtime.zygote <control-fd>`. The control socket is a SOCK_SEQPACKET pair
+(one JSON message per packet). Requests: `{"op": "fork", "ref", "config"}` carrying the new
+kernel's socket as SCM_RIGHTS. Replies: `{"op": "ready"}` once, `{"op": "forked", "ref", "pid"}`
+and `{"op": "exited", "pid", "exitcode"}` when a kernel ends (negative: killed by that signal).
+
+TensorFlow and CUDA are not fork-safe once initialised, so this process never runs an op:
+it only imports. Each child runs its own first op after the fork.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+
+PR_SET_PDEATHSIG = 1
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    die_with_parent()
+    preload()
+    gc.freeze()  # keep the imported objects' pages shared with every child (no refcount writes)
+    _send(control, {"op": "ready", "pid": os.getpid()})
+    wake_read, wake_write = os.pipe()
+    for fd in (wake_read, wake_write):
+        os.set_blocking(fd, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_read, selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is control:
+                if not _handle_request(control, (selector, wake_read, wake_write)):
+                    return
+            else:
+                _drain(wake_read)
+                _reap(control)
+
+
+def preload() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras  # noqa: F401
+    import numpy  # noqa: F401
+    import tensorflow  # noqa: F401
+
+    from . import worker  # noqa: F401  (and through it render, repl, progress, streams)
+
+
+def die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent is already gone
+        os._exit(1)
+
+
+def _handle_request(control: socket.socket, inherited: tuple) -> bool:
+    data, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+    if not data:
+        return False
+    request = json.loads(data)
+    if request.get("op") != "fork" or len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        return True
+    pid = os.fork()
+    if pid == 0:
+        _become_kernel(control, fds[0], request["config"], inherited)
+    os.close(fds[0])
+    _send(control, {"op": "forked", "ref": request.get("ref"), "pid": pid})
+    return True
+
+
+def _become_kernel(control: socket.socket, kernel_fd: int, config: dict, inherited: tuple) -> None:
+    code = 1
+    try:
+        selector, wake_read, wake_write = inherited
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        selector.close()
+        control.close()
+        os.close(wake_read)
+        os.close(wake_write)
+        os.setsid()  # its own process group, so the host can end it with everything it started
+        die_with_parent()
+        from . import worker
+
+        worker.run(kernel_fd, config)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _reap(control: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _send(control, {"op": "exited", "pid": pid, "exitcode": os.waitstatus_to_exitcode(status)})
+
+
+def _drain(fd: int) -> None:
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def _send(control: socket.socket, message: dict) -> None:
+    control.sendall(json.dumps(message).encode())
+
+
+if __name__ == "__main__":
+    main()

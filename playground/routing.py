@@ -1,0 +1,7 @@
+from django.urls import path
+
+from .consumers import SessionConsumer
+
+websocket_urlpatterns = [
+    path("ws/session/", SessionConsumer.as_asgi()),
+]

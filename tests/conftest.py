@@ -1,0 +1,155 @@
+"""Shared fixtures: one real kernel host (fork server + pool) for the whole test session, and a
+small client that talks to it over the channel layer exactly as a websocket consumer does."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from playground.kernel import bus, embedded
+
+TIMEOUT_S = 120.0
+
+
+@pytest.fixture(scope="session")
+async def kernel_host():
+    """The embedded kernel host, warmed once; every kernel test shares its fork server."""
+    await embedded.wait_warm()
+    yield embedded.current()
+    await embedded.stop()
+
+
+@dataclass
+class Run:
+    """Everything one `execute` produced, in order, up to and including its `done`."""
+
+    messages: list[dict] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[dict]:
+        return [m for m in self.messages if m["type"] == kind]
+
+    @property
+    def done(self) -> dict:
+        return self.of("done")[-1]
+
+    @property
+    def results(self) -> dict[int, dict]:
+        return {m["lineno"]: m["value"] for m in self.of("result")}
+
+    @property
+    def error(self) -> dict | None:
+        errors = self.of("error")
+        return errors[0] if errors else None
+
+    @property
+    def stdout(self) -> str:
+        return "".join(m["text"] for m in self.of("stream") if m["name"] == "stdout")
+
+
+class BusClient:
+    """Plays the consumer's part: one owner (browser session), one reply channel."""
+
+    def __init__(self, owner: str | None = None):
+        self.layer = get_channel_layer()
+        self.owner = owner or uuid.uuid4().hex
+        self.channel = ""
+        self.status_history: list[dict] = []
+        self._statuses: list[dict] = []
+        self._pending: list[dict] = []
+
+    async def attach(self) -> dict:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(bus.group_name(self.owner), self.channel)
+        await self._send(bus.attach(self.owner, self.channel))
+        return await self.wait_status(lambda s: s["state"] in ("idle", "dead"))
+
+    async def run(self, code: str, timeout: float = TIMEOUT_S) -> Run:
+        request_id = await self.submit(code)
+        return await self.collect(request_id, timeout)
+
+    async def submit(self, code: str) -> str:
+        request_id = uuid.uuid4().hex
+        await self._send(
+            {"type": bus.EXECUTE, "owner": self.owner, "reply": self.channel, "id": request_id, "code": code}
+        )
+        return request_id
+
+    async def interrupt(self) -> None:
+        await self._send({"type": bus.INTERRUPT, "owner": self.owner, "reply": self.channel})
+
+    async def restart(self) -> None:
+        await self._send({"type": bus.RESTART, "owner": self.owner, "reply": self.channel})
+
+    async def collect(self, request_id: str, timeout: float = TIMEOUT_S) -> Run:
+        run = Run()
+        async with asyncio.timeout(timeout):
+            while True:
+                message = await self.next_message()
+                if message.get("id") != request_id:
+                    continue
+                run.messages.append(message)
+                if message["type"] == "done":
+                    return run
+
+    async def wait_status(self, predicate, timeout: float = TIMEOUT_S) -> dict:
+        """The first status, not yet waited for, that matches (earlier ones are passed over)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                while self._statuses:
+                    status = self._statuses.pop(0)
+                    if predicate(status):
+                        return status
+                message = await self._receive()
+                if message["type"] != "status":
+                    self._pending.append(message)
+
+    async def next_message(self) -> dict:
+        if self._pending:
+            return self._pending.pop(0)
+        return await self._receive()
+
+    async def close(self) -> None:
+        """Leave, and end the session's kernel so tests do not pile up processes."""
+        await self.layer.group_discard(bus.group_name(self.owner), self.channel)
+        host = embedded.current()
+        session = host.sessions.pop(self.owner, None) if host else None
+        if session is not None:
+            await session.shutdown("the test is over")
+
+    async def _receive(self) -> dict:
+        event = await self.layer.receive(self.channel)
+        message = json.loads(event["text"])
+        if message["type"] == "status":
+            self.status_history.append(message)
+            self._statuses.append(message)
+        return message
+
+    async def _send(self, message: dict) -> None:
+        await self.layer.send(settings.PLAYGROUND_KERNELHOST_CHANNEL, message)
+
+
+@pytest.fixture
+async def client_factory(kernel_host):
+    clients: list[BusClient] = []
+
+    async def make(owner: str | None = None) -> BusClient:
+        client = BusClient(owner)
+        await client.attach()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def kernel(client_factory) -> BusClient:
+    """A fresh session with a ready kernel."""
+    return await client_factory()
