@@ -53,7 +53,7 @@ def parse_client_message(text: str | None, max_code_bytes: int) -> ClientMessage
     """Turn one websocket text frame into a ClientMessage, or raise ProtocolError."""
     if text is None:
         raise ProtocolError("Binary frames are not part of the protocol; send JSON text.")
-    if len(text) > 4 * max_code_bytes + 1024:
+    if len(text) > 6 * max_code_bytes + 1024:  # JSON escapes take up to 6 characters a byte
         raise ProtocolError(f"The message is too large (limit {max_code_bytes // 1024} KiB of code).")
     try:
         data = json.loads(text)

@@ -153,3 +153,13 @@ async def client_factory(kernel_host):
 async def kernel(client_factory) -> BusClient:
     """A fresh session with a ready kernel."""
     return await client_factory()
+
+
+@pytest.fixture
+async def host_cleanup(kernel_host):
+    """Ends every kernel session a test opened through websockets (their owners are unknown here)."""
+    before = set(kernel_host.sessions)
+    yield kernel_host
+    for owner in set(kernel_host.sessions) - before:
+        session = kernel_host.sessions.pop(owner)
+        await session.shutdown("the test is over")

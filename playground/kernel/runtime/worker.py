@@ -47,7 +47,9 @@ class Kernel:
             setattr(caps, name, value)
         self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
         progress.install(link.send, self.current_id)
-        namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": keras}
+        # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
+        # that lessons written for `from tensorflow import keras` use.
+        namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
         self._interpreter = repl.Interpreter(namespace, link.send, caps)
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()

@@ -52,7 +52,9 @@ def preload() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # noqa: F401
     import numpy  # noqa: F401
-    import tensorflow  # noqa: F401
+    import tensorflow
+
+    tensorflow.keras.backend.square  # noqa: B018  (tf.keras is lazy: load it here, not in each kernel)
 
     from . import worker  # noqa: F401  (and through it render, repl, progress, streams)
 

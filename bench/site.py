@@ -1,0 +1,96 @@
+"""Start the real site (uvicorn + the embedded kernel host) on a free loopback port.
+
+Used by the benchmarks and by the end-to-end tests, so both measure and test the same thing
+a visitor gets from `make serve`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False) -> Iterator[str]:
+    """Migrate a fresh database, serve the site, yield its base URL, stop it afterwards."""
+    with tempfile.TemporaryDirectory(prefix="playground-site-") as data_dir:
+        env = {**os.environ, "PLAYGROUND_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "playground.settings"}
+        env.update(extra_env or {})
+        manage = [sys.executable, "manage.py", "migrate", "--noinput"]
+        subprocess.run(manage, cwd=ROOT, env=env, check=True, capture_output=True)
+        port = free_port()
+        command = [sys.executable, "-m", "uvicorn", "playground.asgi:application", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--no-access-log"]
+        output = subprocess.DEVNULL if quiet else None
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_serving(base, server)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+def wait_until_serving(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("the server exited during start-up")
+        try:
+            with urllib.request.urlopen(base + "/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("the server did not start")
+
+
+def session_cookie(base: str) -> str:
+    """What a browser gets from its first visit: the session cookie its websocket will carry."""
+    with urllib.request.urlopen(base + "/") as response:
+        cookies = response.headers.get_all("Set-Cookie") or []
+    return next(c.split(";")[0] for c in cookies if c.startswith("sessionid="))
+
+
+def ws_url(base: str) -> str:
+    return base.replace("http", "ws", 1) + "/ws/session/"
+
+
+async def connect(base: str, cookie: str | None = None):
+    import websockets
+
+    headers = {"Origin": base}
+    if cookie:
+        headers["Cookie"] = cookie
+    return await websockets.connect(ws_url(base), additional_headers=headers, max_size=None)
+
+
+async def execute(websocket, code: str, request_id: str) -> list[dict]:
+    """Send one run and return its messages up to and including `done`."""
+    await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": code}))
+    seen = []
+    while True:
+        message = json.loads(await websocket.recv())
+        if message.get("id") != request_id:
+            continue
+        seen.append(message)
+        if message["type"] == "done":
+            return seen

@@ -1,0 +1,124 @@
+"""The websocket consumer, driven with Channels' WebsocketCommunicator against real kernels."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.sessions.backends.db import SessionStore
+
+from playground.asgi import application
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+async def connect(cookie: str | None = None) -> WebsocketCommunicator:
+    headers = [ORIGIN, (b"host", b"localhost")]
+    if cookie:
+        headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, "/ws/session/", headers=headers)
+    connected, _ = await communicator.connect(timeout=30)
+    assert connected
+    return communicator
+
+
+async def receive_until(communicator: WebsocketCommunicator, predicate, timeout: float = 60) -> list[dict]:
+    seen = []
+    while True:
+        message = json.loads(await communicator.receive_from(timeout=timeout))
+        seen.append(message)
+        if predicate(message):
+            return seen
+
+
+def is_done(request_id: str):
+    return lambda m: m["type"] == "done" and m["id"] == request_id
+
+
+async def run(communicator: WebsocketCommunicator, code: str, request_id: str) -> list[dict]:
+    await communicator.send_to(text_data=json.dumps({"type": "execute", "id": request_id, "code": code}))
+    return await receive_until(communicator, is_done(request_id))
+
+
+@pytest.fixture
+async def ws(host_cleanup):
+    communicator = await connect()
+    yield communicator
+    await communicator.disconnect()
+
+
+async def test_connecting_sends_the_session_status_at_once(host_cleanup):
+    communicator = await connect()
+    first = json.loads(await communicator.receive_from(timeout=30))
+    assert first["type"] == "status" and first["state"] in ("starting", "idle")
+    await communicator.disconnect()
+
+
+async def test_an_execute_returns_results_then_exactly_one_done(ws):
+    messages = await run(ws, "t = tf.constant([[1., 2.], [3., 4.]])\nt\nt.dtype", "r1")
+    mine = [m for m in messages if m.get("id") == "r1"]
+    assert [m["type"] for m in mine] == ["result", "result", "done"]
+    assert mine[0]["lineno"] == 2 and mine[0]["value"]["shape"] == [2, 2]
+    assert mine[-1]["ok"] is True and mine[-1]["elapsed_ms"] >= 0
+
+
+async def test_a_frame_that_is_not_json_gets_an_error_and_the_connection_stays_up(ws):
+    await ws.send_to(text_data="{not json")
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert error["ename"] == "ProtocolError" and "not valid JSON" in error["evalue"] and error["id"] is None
+    assert any(m["type"] == "result" for m in await run(ws, "1 + 1", "after"))
+
+
+async def test_an_unknown_message_type_is_named_in_the_error(ws):
+    await ws.send_to(text_data=json.dumps({"type": "launch_missiles"}))
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert "launch_missiles" in error["evalue"] and "execute" in error["evalue"]
+
+
+async def test_an_execute_without_id_is_refused(ws):
+    await ws.send_to(text_data=json.dumps({"type": "execute", "code": "1"}))
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert "'id'" in error["evalue"]
+
+
+async def test_code_over_the_limit_is_refused_with_the_limit_and_a_done(ws):
+    await ws.send_to(text_data=json.dumps({"type": "execute", "id": "big", "code": "x" * (65 * 1024)}))
+    messages = await receive_until(ws, is_done("big"))
+    error = next(m for m in messages if m["type"] == "error")
+    assert error["id"] == "big" and "64 KiB" in error["evalue"]
+    assert messages[-1]["ok"] is False
+
+
+async def test_a_binary_frame_is_refused(ws):
+    await ws.send_to(bytes_data=b"\x00\x01")
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert "JSON text" in error["evalue"]
+
+
+async def test_a_reload_with_the_same_session_cookie_reattaches_to_the_same_kernel(host_cleanup):
+    store = SessionStore()
+    await database_sync_to_async(store.create)()
+    first = await connect(store.session_key)
+    await run(first, "kept = tf.constant(7)", "a")
+    await first.disconnect()
+    second = await connect(store.session_key)
+    messages = await run(second, "kept * 6", "b")
+    assert next(m for m in messages if m["type"] == "result")["value"]["values"] == 42
+    await second.disconnect()
+
+
+async def test_interrupt_and_restart_arrive_through_the_websocket(ws):
+    await run(ws, "x = 1", "setup")
+    await ws.send_to(text_data=json.dumps({"type": "execute", "id": "long", "code": "import time\ntime.sleep(60)"}))
+    await receive_until(ws, lambda m: m["type"] == "status" and m["state"] == "busy")
+    await ws.send_to(text_data=json.dumps({"type": "interrupt"}))
+    messages = await receive_until(ws, is_done("long"))
+    assert any(m["type"] == "error" and m["ename"] == "KeyboardInterrupt" for m in messages)
+    await ws.send_to(text_data=json.dumps({"type": "restart"}))
+    await receive_until(ws, lambda m: m["type"] == "status" and m["state"] == "idle")
+    messages = await run(ws, "x", "gone")
+    assert any(m["type"] == "error" and m["ename"] == "NameError" for m in messages)
