@@ -107,9 +107,11 @@ async def test_interrupt_also_cancels_the_runs_waiting_behind(kernel):
 
 
 async def test_code_that_ignores_interrupt_is_ended_after_the_grace_period_and_says_so(kernel, kernel_host):
-    code = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)"
+    code = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('deaf')\n"
+    code += "while True:\n    time.sleep(0.1)"
     request_id = await kernel.submit(code)
-    await kernel.wait_status(lambda s: s["state"] == "busy")
+    while (await kernel.next_message()).get("type") != "stream":
+        pass  # the handler is installed once it prints
     await kernel.interrupt()
     run = await kernel.collect(request_id, timeout=kernel_host.limits.interrupt_grace_s + 30)
     assert run.error["ename"] == "KernelDied"
