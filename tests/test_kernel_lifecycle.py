@@ -184,3 +184,25 @@ async def test_idle_kernels_are_culled_and_the_session_is_told_why(kernel, kerne
     dead = await kernel.wait_status(lambda s: s["state"] == "dead")
     assert "without a run" in dead["reason"]
     assert kernel.owner not in kernel_host.sessions
+
+
+async def test_a_host_at_its_kernel_limit_refuses_new_sessions_and_says_which_limit(kernel_host):
+    from conftest import BusClient
+
+    pool = kernel_host.pool
+    if pool._refill is not None:
+        await pool._refill  # a refill in flight would hand out a kernel despite the limit
+    original, ready = pool._limits, list(pool._ready)
+    pool._ready.clear()
+    pool._limits = dataclasses.replace(original, max_kernels=max(1, pool.live))
+    client = BusClient()
+    try:
+        status = await client.attach()
+    finally:
+        pool._limits = original
+        pool._ready.extend(ready)
+    assert status["state"] == "dead"
+    assert "PLAYGROUND_MAX_KERNELS" in status["reason"] and str(max(1, pool.live)) in status["reason"]
+    run = await client.run("1")
+    assert run.done["ok"] is True, run.messages  # below the limit again, the next run gets a kernel
+    await client.close()

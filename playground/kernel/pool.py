@@ -15,6 +15,10 @@ from .process import KernelProcess
 log = logging.getLogger(__name__)
 
 
+class KernelLimitReached(RuntimeError):
+    pass
+
+
 class KernelPool:
     def __init__(self, scratch_root: Path, limits: Limits):
         self._scratch_root = scratch_root
@@ -40,6 +44,12 @@ class KernelPool:
             if process.exitcode is None:
                 self._schedule_refill()
                 return process
+        if self.live >= self._limits.max_kernels:
+            limit = self._limits.max_kernels
+            raise KernelLimitReached(
+                f"this server already runs its maximum of {limit} kernels (PLAYGROUND_MAX_KERNELS); "
+                "try again in a few minutes"
+            )
         process = await self._spawn()
         self._schedule_refill()
         return process

@@ -47,6 +47,7 @@ class KernelSession:
         self._queue: deque[Request] = deque()
         self._current: Request | None = None
         self._starter: asyncio.Task | None = None
+        self._starting = False
         self._reader: asyncio.Task | None = None
         self._escalation: asyncio.Task | None = None
 
@@ -98,19 +99,24 @@ class KernelSession:
         await self._set_state("dead", reason)
 
     def _ensure_started(self) -> None:
-        if self.process is None and (self._starter is None or self._starter.done()):
+        # A flag, not the task's state: a request may arrive while a failed start is still
+        # reporting its failure, and it must get a new start rather than wait forever.
+        if self.process is None and not self._starting:
+            self._starting = True
             self._starter = asyncio.create_task(self._start(), name=f"kernel-start-{self.owner[:8]}")
 
     async def _start(self) -> None:
-        await self._set_state("starting", self.reason)
         try:
+            await self._set_state("starting", self.reason)
             process = await self._pool.acquire()
         except Exception as exc:
+            self._starting = False
             reason = f"no kernel could be started: {exc}"
             await self._fail_all("KernelUnavailable", reason)
             await self._set_state("dead", reason)
             return
         self.process = process
+        self._starting = False
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
         await self._set_state("idle", None)
         await self._pump()
@@ -155,6 +161,7 @@ class KernelSession:
         for task in (self._reader, self._escalation, self._starter):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
+        self._starting = False
         await self._fail_all(ename, f"{_capital(reason)}.")
         if process is not None:
             await self._pool.discard(process, reason)

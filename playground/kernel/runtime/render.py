@@ -55,46 +55,36 @@ def _is_keras_variable(value: object) -> bool:
     return isinstance(value, keras.Variable) and not isinstance(value, tf.Variable)
 
 
-def _render_tensor(value: tf.Tensor, caps: Caps) -> dict:
-    out = _array_fields(value.numpy(), caps)
+def _array_value(kind: str, value: object, array: np.ndarray, device: str | None, caps: Caps, **extra) -> dict:
+    fields = _array_fields(array, caps)
     return {
-        "kind": "tensor",
+        "kind": kind,
         "type": type(value).__name__,
-        "device": _short_device(value.device),
-        **out,
+        "device": device,
+        **fields,
+        **extra,
         "repr": safe_repr(value, caps),
     }
+
+
+def _render_tensor(value: tf.Tensor, caps: Caps) -> dict:
+    return _array_value("tensor", value, value.numpy(), _short_device(value.device), caps)
 
 
 def _render_tf_variable(value: tf.Variable, caps: Caps) -> dict:
-    out = _array_fields(value.numpy(), caps)
-    return {
-        "kind": "variable",
-        "type": type(value).__name__,
-        "device": _short_device(value.device),
-        **out,
-        "name": value.name,
-        "trainable": bool(value.trainable),
-        "repr": safe_repr(value, caps),
-    }
+    device = _short_device(value.device)
+    return _array_value(
+        "variable", value, value.numpy(), device, caps, name=value.name, trainable=bool(value.trainable)
+    )
 
 
 def _render_keras_variable(value: keras.Variable, caps: Caps) -> dict:
-    out = _array_fields(keras.ops.convert_to_numpy(value), caps)
-    return {
-        "kind": "variable",
-        "type": type(value).__name__,
-        "device": None,
-        **out,
-        "name": value.path,
-        "trainable": bool(value.trainable),
-        "repr": safe_repr(value, caps),
-    }
+    array = keras.ops.convert_to_numpy(value)
+    return _array_value("variable", value, array, None, caps, name=value.path, trainable=bool(value.trainable))
 
 
 def _render_ndarray(value: np.ndarray | np.generic, caps: Caps) -> dict:
-    out = _array_fields(np.asarray(value), caps)
-    return {"kind": "ndarray", "type": type(value).__name__, "device": None, **out, "repr": safe_repr(value, caps)}
+    return _array_value("ndarray", value, np.asarray(value), None, caps)
 
 
 def _render_shape(value: tf.TensorShape, caps: Caps) -> dict:
