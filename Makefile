@@ -8,9 +8,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint format setup system-packages migrate clean bench
+.PHONY: serve test lint format setup system-packages serve-packages migrate clean bench
 
-serve: migrate
+serve: migrate serve-packages
 	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576 --no-access-log
 
 test: setup system-packages lint
@@ -30,15 +30,41 @@ migrate: setup
 bench: setup
 	$(BIN)/python -m bench
 
+.PHONY: bench-page messages
+# First paint of / with a cold cache, and the size of our own JS and CSS (docs/benchmarks.md).
+bench-page: setup system-packages
+	$(BIN)/python -m bench.page
+
+# Rebuild the Spanish catalogue after changing translatable text (needs Debian's gettext);
+# the compiled .mo is committed, so serving never needs gettext.
+messages: setup
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=static --ignore=tests --ignore=bench
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
+
 setup: $(VENV)/.installed
 
-# Debian packages the tests need: Chromium for the browser tests (Playwright drives it; test
-# tools cannot download browsers here). Installed with apt-get when missing and we are root.
-system-packages:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages: bubblewrap and libseccomp2 confine the kernels (serve and test); Chromium
+# runs the browser tests (Playwright drives it; test tools cannot download browsers here).
+# Installed with apt-get when missing and we are root; otherwise we say what to install.
+SERVE_PACKAGES := bubblewrap:bwrap libseccomp2:
+TEST_PACKAGES  := $(SERVE_PACKAGES) chromium:chromium redis-server:redis-server
+
+define apt_install
+	@missing=""; for entry in $(1); do pkg=$${entry%%:*}; cmd=$${entry#*:}; \
+	  if [ -n "$$cmd" ]; then command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	  else dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Chromium is missing: apt-get install chromium (browser tests will be skipped)" >&2; fi; }
+	    echo "installing Debian packages:$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (apt-get install them)" >&2; fi; fi
+endef
+
+system-packages:
+	$(call apt_install,$(TEST_PACKAGES))
+
+serve-packages:
+	$(call apt_install,$(SERVE_PACKAGES))
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 

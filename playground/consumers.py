@@ -1,7 +1,14 @@
-"""The websocket endpoint: parse, check, hand off to the kernel host, relay its answers."""
+"""The websocket endpoint: parse, check, hand off to the session's kernel host, relay its answers.
+
+Which host has the session's kernel comes from the placement (placement.py): always the
+embedded one by default; with Redis, any host of the cluster. If that host stops answering, the
+browser is told in plain words and its next run goes to another host.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import uuid
 
@@ -9,21 +16,38 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import protocol
-from .kernel import bus, embedded
+from .kernel import bus, embedded, placement
+
+HOST_CHECK_S = 3.0
+HOST_GONE = (
+    "the server running this kernel stopped answering, so its variables are lost; "
+    "the next run starts a new kernel on another server"
+)
 
 
 class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         embedded.ensure_started()
-        self.host_channel = settings.PLAYGROUND_KERNELHOST_CHANNEL
+        self.placement = placement.configured()
         self.owner = bus.owner_for(_session_key(self.scope))
+        self.client = bus.client_for((self.scope.get("client") or ("unknown",))[0])
         self.group = bus.group_name(self.owner)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.host_channel: str | None = None
+        self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
+        self.watcher: asyncio.Task | None = None
         await self.accept()
-        await self.channel_layer.send(self.host_channel, bus.attach(self.owner, self.channel_name))
+        try:
+            await self._attach()
+        except Exception as exc:
+            await self._unavailable(exc)
+            return
+        self.watcher = asyncio.create_task(self._watch_host())
 
     async def disconnect(self, code: int) -> None:
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.watcher is not None:
+            self.watcher.cancel()
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -31,15 +55,69 @@ class SessionConsumer(AsyncWebsocketConsumer):
         except protocol.ProtocolError as exc:
             await self._refuse(exc)
             return
-        await self.channel_layer.send(self.host_channel, bus.request(self.owner, self.channel_name, message))
+        try:
+            if self.host_channel is None:
+                await self._attach()
+            request = bus.request(self.owner, self.channel_name, message, self.client)
+            await self.channel_layer.send(self.host_channel, request)
+        except Exception as exc:
+            await self._unavailable(exc, message.id)
+            return
+        if message.id is not None:
+            self.pending.add(message.id)
 
     async def kernel_message(self, event: dict) -> None:
-        await self.send(text_data=event["text"])
+        text = event["text"]
+        if '"done"' in text:
+            self.pending.discard(json.loads(text).get("id"))
+        await self.send(text_data=text)
+
+    async def _attach(self) -> None:
+        # (Again after an outage: a restarted Redis has forgotten the group.)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.host_channel = await self.placement.host_for(self.owner)
+        await self.channel_layer.send(self.host_channel, bus.attach(self.owner, self.channel_name, self.client))
+
+    async def _watch_host(self) -> None:
+        while True:
+            await asyncio.sleep(HOST_CHECK_S)
+            if self.host_channel is None:
+                continue
+            try:
+                alive = await self.placement.alive(self.host_channel)
+            except Exception:
+                continue  # the message service itself is down: said when the next run fails
+            if not alive:
+                self.host_channel = None
+                with contextlib.suppress(Exception):
+                    await self.placement.forget(self.owner)
+                await self._fail_pending("KernelDied", HOST_GONE)
+                await self._send(protocol.status("dead", reason=HOST_GONE, kernel=None, queued=0))
+
+    async def _unavailable(self, exc: Exception, request_id: str | None = None) -> None:
+        if isinstance(exc, placement.NoKernelHost):
+            reason = "no kernel server is running right now; try again in a moment"
+        else:
+            reason = f"the kernel service is unreachable ({type(exc).__name__}); try again in a moment"
+        self.host_channel = None
+        await self._send(protocol.status("dead", reason=reason, kernel=None, queued=0))
+        if request_id is not None:
+            await self._send(protocol.error(request_id, "KernelUnavailable", reason[:1].upper() + reason[1:] + "."))
+            await self._send(protocol.done(request_id, False))
+
+    async def _fail_pending(self, ename: str, reason: str) -> None:
+        for request_id in sorted(self.pending):
+            await self._send(protocol.error(request_id, ename, reason[:1].upper() + reason[1:] + "."))
+            await self._send(protocol.done(request_id, False))
+        self.pending.clear()
 
     async def _refuse(self, exc: protocol.ProtocolError) -> None:
-        await self.send(text_data=json.dumps(protocol.error(exc.request_id, "ProtocolError", str(exc))))
+        await self._send(protocol.error(exc.request_id, "ProtocolError", str(exc)))
         if exc.request_id is not None:
-            await self.send(text_data=json.dumps(protocol.done(exc.request_id, False)))
+            await self._send(protocol.done(exc.request_id, False))
+
+    async def _send(self, message: dict) -> None:
+        await self.send(text_data=json.dumps(message))
 
 
 def _session_key(scope: dict) -> str:

@@ -24,10 +24,11 @@ RESULT = "result"
 ERROR = "error"
 PROGRESS = "progress"
 DONE = "done"
-SERVER_TYPES = frozenset({STATUS, STREAM, RESULT, ERROR, PROGRESS, DONE})
+VARIABLES = "variables"
+SERVER_TYPES = frozenset({STATUS, STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES})
 
 # What a kernel process may say about a request; the host checks every line against it.
-KERNEL_TYPES = frozenset({STREAM, RESULT, ERROR, PROGRESS, DONE})
+KERNEL_TYPES = frozenset({STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES})
 
 STATES = ("starting", "idle", "busy", "dead")
 

@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 
 from playground.kernel.limits import limits_from_env
+from playground.kernel.sandbox import NOBODY, SandboxSettings
+from playground.snippets import snippet_limits_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +32,16 @@ def env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
 
 
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a whole number") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -43,6 +55,24 @@ def persistent_secret_key(data_dir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
+
+
+def database_from_env(sqlite_path: str) -> dict:
+    """DATABASE_URL (postgres://user:password@host:port/name) when set; SQLite otherwise."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+    import dj_database_url
+
+    try:
+        database = dj_database_url.parse(url, conn_health_checks=True)
+    except ValueError as exc:  # the message names the scheme, never the password
+        raise ValueError(f"DATABASE_URL is not a database URL Django can use: {exc}") from None
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        # Django advises against persistent connections under ASGI; a pool saves the connection
+        # set-up (TCP + SCRAM authentication, ~10 ms a request measured) without them.
+        database.setdefault("OPTIONS", {})["pool"] = True
+    return database
 
 
 DATA_DIR = Path(env_str("PLAYGROUND_DATA_DIR", str(Path.home() / ".local" / "share" / "tf-playground")))
@@ -66,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language, or the switcher's cookie
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -91,22 +122,33 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")),
+DATABASES = {"default": database_from_env(env_str("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")))}
+
+# The embedded default: one process, in-memory layer. With REDIS_URL, web processes and kernel
+# hosts (`manage.py kernelhost`) talk through Redis. Capacity is per channel: a run streams many
+# small messages, and a slow browser must not make the kernel host's sends fail.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "playground.kernel.redis_layer.ResilientRedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 120, "prefix": "playground"},
+        }
     }
-}
+else:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000, "expiry": 120}}
+    }
 
-# The embedded default: one process, in-memory layer. Capacity is per channel: a run streams
-# many small messages, and a slow browser must not make the kernel host's sends fail.
-CHANNEL_LAYERS = {
-    "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000, "expiry": 120}}
-}
-
-PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", True)
+PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", not REDIS_URL)
 PLAYGROUND_KERNELHOST_CHANNEL = env_str("PLAYGROUND_KERNELHOST_CHANNEL", "kernelhost")
 PLAYGROUND_LIMITS = limits_from_env()
+PLAYGROUND_SNIPPET_LIMITS = snippet_limits_from_env()  # shared snippets: PLAYGROUND_SNIPPET_* (README)
+PLAYGROUND_SANDBOX = SandboxSettings(
+    enabled=env_bool("PLAYGROUND_SANDBOX", True),
+    kernel_uid=env_int("PLAYGROUND_KERNEL_UID", NOBODY),
+    simulated_gpus=env_str("PLAYGROUND_SIMULATED_GPUS", ""),
+)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -115,6 +157,8 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # compiled .mo files are committed: no gettext needed at run time
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

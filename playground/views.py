@@ -1,5 +1,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+
+from . import examples
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -7,4 +10,5 @@ def index(request: HttpRequest) -> HttpResponse:
     # before the page opens its websocket.
     if request.session.session_key is None:
         request.session.save()
-    return render(request, "index.html", {"ws_path": "/ws/session/"})
+    context = {"ws_path": "/ws/session/", "examples": examples.for_language(get_language())}
+    return render(request, "index.html", context)

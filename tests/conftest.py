@@ -55,9 +55,10 @@ class Run:
 class BusClient:
     """Plays the consumer's part: one owner (browser session), one reply channel."""
 
-    def __init__(self, owner: str | None = None):
+    def __init__(self, owner: str | None = None, client: str = ""):
         self.layer = get_channel_layer()
         self.owner = owner or uuid.uuid4().hex
+        self.client = client
         self.channel = ""
         self.status_history: list[dict] = []
         self._statuses: list[dict] = []
@@ -66,7 +67,7 @@ class BusClient:
     async def attach(self) -> dict:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(bus.group_name(self.owner), self.channel)
-        await self._send(bus.attach(self.owner, self.channel))
+        await self._send(bus.attach(self.owner, self.channel, self.client))
         return await self.wait_status(lambda s: s["state"] in ("idle", "dead"))
 
     async def run(self, code: str, timeout: float = TIMEOUT_S) -> Run:
@@ -85,6 +86,13 @@ class BusClient:
 
     async def restart(self) -> None:
         await self._send({"type": bus.RESTART, "owner": self.owner, "reply": self.channel})
+
+    async def restart_and_wait(self) -> dict:
+        """Restart, then wait for the new kernel (statuses from before the restart are stale)."""
+        self._statuses.clear()
+        await self.restart()
+        await self.wait_status(lambda s: s["state"] == "starting")
+        return await self.wait_status(lambda s: s["state"] == "idle")
 
     async def collect(self, request_id: str, timeout: float = TIMEOUT_S) -> Run:
         run = Run()

@@ -45,7 +45,7 @@ class Session:
         self.websocket = websocket
 
     async def run(self, code: str) -> dict[str, list]:
-        seen: dict[str, list] = {"result": [], "error": [], "progress": [], "stream": [], "done": []}
+        seen: dict[str, list] = {"result": [], "error": [], "progress": [], "stream": [], "variables": [], "done": []}
         for message in await execute(self.websocket, code, uuid.uuid4().hex):
             seen[message["type"]].append(message)
         return seen

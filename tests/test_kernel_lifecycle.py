@@ -21,14 +21,15 @@ model.compile(loss="mse", optimizer="sgd")
 """
 
 
+PID_NAMESPACE = "import os\nos.readlink('/proc/self/ns/pid')"
+
+
 async def test_each_session_gets_its_own_kernel_process(client_factory):
     first, second = await client_factory(), await client_factory()
     await first.run("x = 'first'")
     run = await second.run("x")
     assert run.error["ename"] == "NameError"
-    pid_first = (await first.run("import os\nos.getpid()")).results[2]["repr"]
-    pid_second = (await second.run("import os\nos.getpid()")).results[2]["repr"]
-    assert pid_first != pid_second != str(os.getpid())
+    assert (await first.run(PID_NAMESPACE)).results[2]["repr"] != (await second.run(PID_NAMESPACE)).results[2]["repr"]
 
 
 async def test_a_new_websocket_of_the_same_session_reattaches_to_the_same_kernel(client_factory):
@@ -121,13 +122,15 @@ async def test_code_that_ignores_interrupt_is_ended_after_the_grace_period_and_s
     assert (await kernel.run("1 + 1")).results[1]["repr"] == "2"
 
 
-async def test_restart_gives_a_fresh_empty_kernel(kernel):
-    old_pid = (await kernel.run("import os\nforgotten = 1\nos.getpid()")).results[3]["repr"]
-    await kernel.restart()
-    await kernel.wait_status(lambda s: s["state"] == "idle")
+async def test_restart_gives_a_fresh_empty_kernel(kernel, kernel_host):
+    await kernel.run("forgotten = 1")
+    old_pid = kernel_host.sessions[kernel.owner].process.host_pid
+    await kernel.restart_and_wait()
     run = await kernel.run("forgotten")
     assert run.error["ename"] == "NameError"
-    assert (await kernel.run("import os\nos.getpid()")).results[2]["repr"] != old_pid
+    assert kernel_host.sessions[kernel.owner].process.host_pid != old_pid
+    with pytest.raises(ProcessLookupError):
+        os.kill(old_pid, 0)  # the old kernel is gone, not just replaced
 
 
 async def test_a_crashed_kernel_is_reported_with_the_reason_and_the_next_run_gets_a_new_one(kernel):
@@ -143,8 +146,8 @@ async def test_a_kernel_that_exits_is_reported_with_its_status(kernel):
     assert "exited with status 3" in run.error["evalue"]
 
 
-async def test_a_kernel_killed_from_outside_is_reported(kernel):
-    pid = int((await kernel.run("import os\nos.getpid()")).results[2]["repr"])
+async def test_a_kernel_killed_from_outside_is_reported(kernel, kernel_host):
+    pid = kernel_host.sessions[kernel.owner].process.host_pid
     request_id = await kernel.submit("import time\ntime.sleep(30)")
     await kernel.wait_status(lambda s: s["state"] == "busy")
     sandbox.kill_kernel(pid)
@@ -159,16 +162,17 @@ async def test_the_kernel_gets_none_of_the_servers_environment(kernel):
     finally:
         del os.environ["PLAYGROUND_TEST_SECRET"]
     names = set(eval(run.results[2]["repr"]))
-    passed_on = set(sandbox.BASE_ENV) | {"HOME", "TMPDIR", "PYTHONPATH"}
+    passed_on = set(sandbox.BASE_ENV) | {"HOME", "TMPDIR", "PYTHONPATH", "PWD"}
     assert "PLAYGROUND_TEST_SECRET" not in names
-    assert not (names - passed_on) & set(os.environ), "server variables reached the kernel"
+    leaked = (names - passed_on) & set(os.environ)
+    assert not leaked, f"server variables reached the kernel: {leaked}"
     assert "DJANGO_SETTINGS_MODULE" not in names
     assert run.error["ename"] == "ModuleNotFoundError"
 
 
 async def test_the_kernel_works_in_its_own_scratch_folder(kernel):
     run = await kernel.run("import os\nos.getcwd()\nos.environ['HOME'] == os.getcwd()")
-    assert "kernel-" in run.results[2]["repr"]
+    assert run.results[2]["repr"] == "'/scratch'"
     assert run.results[3]["repr"] == "True"
 
 

@@ -31,15 +31,21 @@ def group_name(owner: str) -> str:
     return f"kernel-session.{owner}"
 
 
-def attach(owner: str, reply: str) -> dict:
-    return {"type": ATTACH, "owner": owner, "reply": reply}
+def client_for(address: str) -> str:
+    """Who a kernel counts against for PLAYGROUND_MAX_KERNELS_PER_CLIENT, without the address."""
+    return hashlib.sha256(f"kernel-client:{address}".encode()).hexdigest()[:16]
 
 
-def request(owner: str, reply: str, message: protocol.ClientMessage) -> dict:
+def attach(owner: str, reply: str, client: str = "") -> dict:
+    return {"type": ATTACH, "owner": owner, "reply": reply, "client": client}
+
+
+def request(owner: str, reply: str, message: protocol.ClientMessage, client: str = "") -> dict:
+    base = {"owner": owner, "reply": reply, "client": client}
     if message.type == protocol.EXECUTE:
-        return {"type": EXECUTE, "owner": owner, "reply": reply, "id": message.id, "code": message.code}
+        return {"type": EXECUTE, **base, "id": message.id, "code": message.code}
     kind = INTERRUPT if message.type == protocol.INTERRUPT else RESTART
-    return {"type": kind, "owner": owner, "reply": reply}
+    return {"type": kind, **base}
 
 
 def text_event(text: str) -> dict:

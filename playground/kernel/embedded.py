@@ -13,6 +13,7 @@ import logging
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from . import placement
 from .host import KernelHost
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,13 @@ def ensure_started() -> asyncio.Task | None:
     if not enabled():
         return None
     if _host is None:
-        _host = KernelHost(get_channel_layer(), settings.PLAYGROUND_KERNELHOST_CHANNEL, settings.PLAYGROUND_LIMITS)
+        _host = KernelHost(
+            get_channel_layer(),
+            settings.PLAYGROUND_KERNELHOST_CHANNEL,
+            settings.PLAYGROUND_LIMITS,
+            settings.PLAYGROUND_SANDBOX,
+            placement=placement.configured(),
+        )
         _warm = _host.start()
     return _warm
 

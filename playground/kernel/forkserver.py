@@ -25,8 +25,15 @@ class ForkServerError(RuntimeError):
 
 
 class ForkServer:
-    def __init__(self, work_dir: Path, on_exit: Callable[[int, int], None], start_timeout_s: float = 60.0):
+    def __init__(
+        self,
+        work_dir: Path,
+        on_exit: Callable[[int, int], None],
+        sandbox_settings: sandbox.SandboxSettings,
+        start_timeout_s: float = 60.0,
+    ):
         self._work_dir = work_dir
+        self._sandbox = sandbox_settings
         self._on_exit = on_exit
         self._start_timeout_s = start_timeout_s
         self._process: asyncio.subprocess.Process | None = None
@@ -50,8 +57,8 @@ class ForkServer:
         await self.stop()  # a fork server that died leaves a process to reap
         self._work_dir.mkdir(parents=True, exist_ok=True)
         host_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        launch = sandbox.fork_server_launch(child_end.fileno(), self._work_dir)
         try:
+            launch = sandbox.fork_server_launch(child_end.fileno(), self._work_dir, self._sandbox)
             self._process = await asyncio.create_subprocess_exec(
                 *launch.argv,
                 env=launch.env,
@@ -76,6 +83,8 @@ class ForkServer:
         """A new kernel process: its pid and the host's end of its socket."""
         await self.start()
         host_end, kernel_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)  # see process._peer_pid
+        host_end.setblocking(False)
         ref = next(self._refs)
         future = asyncio.get_running_loop().create_future()
         self._pending[ref] = future

@@ -17,7 +17,9 @@ from channels.exceptions import ChannelFull
 
 from . import bus
 from .limits import Limits
+from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
+from .sandbox import SandboxSettings
 from .session import KernelSession, Request
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,23 @@ CULL_EVERY_S = 30.0
 
 
 class KernelHost:
-    def __init__(self, layer, channel: str, limits: Limits, scratch_root: Path | None = None):
+    def __init__(
+        self,
+        layer,
+        channel: str,
+        limits: Limits,
+        sandbox_settings: SandboxSettings,
+        scratch_root: Path | None = None,
+        placement: Placement | None = None,
+    ):
         self.layer = layer
         self.channel = channel
+        self.placement = placement or LocalPlacement(channel)
         self.limits = limits
         self.sessions: dict[str, KernelSession] = {}
         self._own_scratch = scratch_root is None
         self._scratch_root = scratch_root or Path(tempfile.mkdtemp(prefix="playground-kernels-"))
-        self.pool = KernelPool(self._scratch_root, limits)
+        self.pool = KernelPool(self._scratch_root, limits, sandbox_settings)
         self._tasks: list[asyncio.Task] = []
 
     def start(self) -> asyncio.Task:
@@ -42,6 +53,7 @@ class KernelHost:
         self._tasks = [
             asyncio.create_task(self._receive_loop(), name="kernelhost-receive"),
             asyncio.create_task(self._cull_loop(), name="kernelhost-cull"),
+            asyncio.create_task(self._heartbeat_loop(), name="kernelhost-heartbeat"),
             warm,
         ]
         return warm
@@ -49,6 +61,8 @@ class KernelHost:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        with contextlib.suppress(Exception):
+            await self.placement.withdraw(self.channel)
         for session in list(self.sessions.values()):
             with contextlib.suppress(Exception):
                 await session.shutdown("the server is shutting down")
@@ -62,7 +76,9 @@ class KernelHost:
             return
         session = self.sessions.get(owner)
         if session is None:
-            session = self.sessions[owner] = KernelSession(owner, self.pool, self, self.limits)
+            client = str(message.get("client", ""))
+            session = KernelSession(owner, self.pool, self, self.limits, admit=self._admit, client=client)
+            self.sessions[owner] = session
         if kind == bus.ATTACH:
             await session.attach(message["reply"])
         elif kind == bus.EXECUTE:
@@ -71,6 +87,19 @@ class KernelHost:
             await session.interrupt()
         elif kind == bus.RESTART:
             await session.restart()
+
+    def _admit(self, session: KernelSession) -> str | None:
+        """Why `session` may not start a kernel now, or None."""
+        limit = self.limits.max_kernels_per_client
+        if not session.client:
+            return None
+        held = sum(1 for s in self.sessions.values() if s is not session and s.client == session.client and s.process)
+        if held >= limit:
+            return (
+                f"this address already holds {limit} kernels (PLAYGROUND_MAX_KERNELS_PER_CLIENT); "
+                "close another tab's session or wait until an idle one is shut down"
+            )
+        return None
 
     async def reply(self, channel: str, text: str) -> None:
         try:
@@ -91,11 +120,24 @@ class KernelHost:
 
     async def _receive_loop(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except Exception as exc:  # e.g. Redis restarting: keep the kernels, try again
+                log.warning("kernel host cannot receive (%s); retrying", exc)
+                await asyncio.sleep(1.0)
+                continue
             try:
                 await self.handle(message)
             except Exception:
                 log.exception("kernel host failed on %s", message.get("type"))
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            try:
+                await self.placement.heartbeat(self.channel, self.pool.free, self.pool.gpus.free_slots)
+            except Exception as exc:
+                log.warning("kernel host heartbeat failed (%s)", exc)
+            await asyncio.sleep(HEARTBEAT_EVERY_S)
 
     async def _cull_loop(self) -> None:
         while True:

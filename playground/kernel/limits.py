@@ -36,6 +36,22 @@ class Limits:
     """How long starting the fork server or a kernel may take before it counts as failed."""
     max_message_bytes: int = 8 * 1024 * 1024
     """Largest single message a kernel may send the host; a larger one ends the kernel."""
+    max_messages_per_s: int = 500
+    """Messages one run may send per second; beyond this its output is dropped with a notice."""
+    memory_bytes: int = 2 * 1024**3
+    """Memory of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks TensorFlow)."""
+    max_processes: int = 512
+    """Processes and threads of one kernel (TensorFlow's thread pools count)."""
+    cpu_seconds_per_run: float = 300.0
+    """CPU time one run may use (all its threads); a warning comes at 80 %, then it is stopped."""
+    wall_seconds_per_run: float = 600.0
+    """Wall-clock time one run may take; a warning comes at 80 %, then it is stopped."""
+    scratch_bytes: int = 256 * 1024**2
+    """Size of a kernel's scratch folder (and of its /tmp); it lives in memory."""
+    max_kernels_per_client: int = 20
+    """Kernels one client address may hold at once (a classroom behind one NAT address counts once)."""
+    gpu_memory_mb: int = 2048
+    """GPU memory of one kernel's slice; a GPU takes as many kernels as whole slices fit."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

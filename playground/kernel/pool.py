@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import os
 import tempfile
 from pathlib import Path
 
+from . import sandbox
+from .cgroups import Cgroups
 from .forkserver import ForkServer
+from .gpu import GpuInventory
 from .limits import Limits
 from .process import KernelProcess
 
@@ -20,18 +25,29 @@ class KernelLimitReached(RuntimeError):
 
 
 class KernelPool:
-    def __init__(self, scratch_root: Path, limits: Limits):
+    def __init__(self, scratch_root: Path, limits: Limits, sandbox_settings: sandbox.SandboxSettings):
         self._scratch_root = scratch_root
         self._limits = limits
+        self._sandbox = sandbox_settings
         self._by_pid: dict[int, KernelProcess] = {}
         self._ready: list[KernelProcess] = []
         self._refill: asyncio.Task | None = None
-        self.forkserver = ForkServer(scratch_root / "forkserver", self._on_exit, limits.kernel_start_timeout_s)
+        self._names = itertools.count(1)
+        self.cgroups = Cgroups()
+        self.gpus = GpuInventory.discover(sandbox_settings.simulated_gpus, limits.gpu_memory_mb)
+        self.forkserver = ForkServer(
+            scratch_root / "forkserver", self._on_exit, sandbox_settings, limits.kernel_start_timeout_s
+        )
 
     @property
     def live(self) -> int:
         """Kernel processes alive now, idle ones in the pool included."""
         return len(self._by_pid)
+
+    @property
+    def free(self) -> int:
+        """Sessions this host can still take (its ready kernels are free to hand out)."""
+        return self._limits.max_kernels - self.live + len(self._ready)
 
     async def start(self) -> None:
         await self.forkserver.start()
@@ -62,26 +78,53 @@ class KernelPool:
         await self.forkserver.stop()
 
     async def _spawn(self) -> KernelProcess:
-        scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=self._scratch_root))
+        if self._sandbox.enabled:
+            scratch, host_scratch = sandbox.SCRATCH, None  # a tmpfs the kernel mounts for itself
+        else:
+            host_scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=self._scratch_root))
+            scratch = str(host_scratch)
+        name = f"kernel-{os.getpid()}-{next(self._names)}"
+        gpu = self.gpus.take(holder=name)
         config = {
-            "scratch": str(scratch),
+            **sandbox.kernel_config(self._sandbox, scratch, self._limits.scratch_bytes),
             "output_limit": self._limits.output_bytes_per_run,
             "caps": {"max_values": self._limits.max_values, "max_repr_chars": self._limits.max_repr_chars},
+            "gpu": gpu.config() if gpu else None,
+            "cpu_reason": "" if gpu else self.gpus.cpu_reason(),
         }
-        pid, sock = await self.forkserver.fork(config)
-        process = KernelProcess(pid, sock, scratch, self._limits.max_message_bytes)
+        try:
+            pid, sock = await self.forkserver.fork(config)
+        except BaseException:
+            self.gpus.give_back(name)
+            raise
+        process = KernelProcess(pid, sock, host_scratch, self._limits.max_message_bytes)
+        process.name = name
         self._by_pid[pid] = process
         try:
-            await process.open(self._limits.kernel_start_timeout_s)
+            await process.open(self._limits.kernel_start_timeout_s, self._confine)
         except BaseException:
-            await process.close("the kernel failed to start")
+            await self.discard(process, "the kernel failed to start")
             raise
         return process
+
+    def _confine(self, process: KernelProcess) -> None:
+        """Put a new kernel in a cgroup of its own, before it runs anything."""
+        limits = self._limits
+        process.cgroup = self.cgroups.create(process.name, limits.memory_bytes, limits.max_processes)
+        if process.cgroup is not None:
+            process.cgroup.add(process.host_pid)
+        size = (
+            f"{limits.memory_bytes / 2**30:g} GiB"
+            if limits.memory_bytes >= 2**30
+            else f"{limits.memory_bytes / 2**20:g} MiB"
+        )
+        process.oom_reason = f"the kernel ran out of memory (the limit is {size}, PLAYGROUND_MEMORY_BYTES)"
 
     def _on_exit(self, pid: int, exitcode: int) -> None:
         process = self._by_pid.pop(pid, None)
         if process is not None:
             process.exited(exitcode)
+            self.gpus.give_back(process.name)
 
     def _schedule_refill(self) -> None:
         if self._refill is None or self._refill.done():
@@ -100,5 +143,6 @@ class KernelPool:
         """End a kernel that was handed out (its session is done with it)."""
         with contextlib.suppress(Exception):
             await process.close(reason)
-        if process.exitcode is not None or self._by_pid.get(process.pid) is process:
+        if self._by_pid.get(process.pid) is process:
             self._by_pid.pop(process.pid, None)
+        self.gpus.give_back(process.name)

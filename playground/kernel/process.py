@@ -11,19 +11,25 @@ import json
 import shutil
 import signal
 import socket
-from collections.abc import AsyncIterator
+import struct
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from .. import protocol
 from . import sandbox
+from .cgroups import KernelCgroup
 
 READY = "ready"
 
 
 class KernelProcess:
-    def __init__(self, pid: int, sock: socket.socket, scratch: Path, max_message_bytes: int):
-        self.pid = pid
-        self.scratch = scratch
+    def __init__(self, pid: int, sock: socket.socket, scratch: Path | None, max_message_bytes: int):
+        self.pid = pid  # in the fork server's PID namespace: what its exit reports name
+        self.name = f"kernel-{pid}"  # its cgroup's and GPU slice's name
+        self.host_pid: int | None = None  # the kernel process itself, as this host sees it
+        self.scratch = scratch  # a host folder to remove afterwards (only without the sandbox)
+        self.cgroup: KernelCgroup | None = None
+        self.oom_reason = "the kernel ran out of memory"
         self.info: dict = {}
         self.exitcode: int | None = None
         self.end_reason: str | None = None  # set by whoever ends it on purpose
@@ -33,8 +39,11 @@ class KernelProcess:
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
-    async def open(self, timeout_s: float) -> None:
-        """Connect and wait for the kernel's `ready` (it has imported and run a first op)."""
+    async def open(self, timeout_s: float, admit: Callable[[KernelProcess], None]) -> None:
+        """Learn the kernel's pid, let `admit` confine it, then wait for its `ready`."""
+        self.host_pid = await asyncio.wait_for(_peer_pid(self._sock), timeout_s)
+        admit(self)
+        self._sock.send(b"\1")
         self._reader, self._writer = await asyncio.open_unix_connection(sock=self._sock, limit=self._max_message_bytes)
         line = await asyncio.wait_for(self._reader.readline(), timeout_s)
         message = json.loads(line or b"null")
@@ -73,7 +82,9 @@ class KernelProcess:
         if reason and self.end_reason is None:
             self.end_reason = reason
         if self.exitcode is None:
-            sandbox.kill_kernel(self.pid)
+            sandbox.kill_kernel(self.host_pid or self.pid)
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
 
     async def wait_exit(self, timeout_s: float) -> bool:
         try:
@@ -83,19 +94,61 @@ class KernelProcess:
             return False
 
     async def close(self, reason: str | None = None) -> None:
-        """End the kernel (it gets no say), then remove its scratch folder."""
+        """End the kernel (it gets no say) and clean up after it."""
         self.kill(reason)
         if self._writer is not None:
             self._writer.close()
+        else:
+            self._sock.close()
         await self.wait_exit(2.0)
-        # rmtree never follows symbolic links a kernel may have planted in its scratch folder
-        await asyncio.to_thread(shutil.rmtree, self.scratch, True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        if self.scratch is not None:
+            # rmtree never follows symbolic links a kernel may have planted in its scratch folder
+            await asyncio.to_thread(shutil.rmtree, self.scratch, True)
 
     async def death_reason(self) -> str:
         if self.end_reason:
             return self.end_reason
         await self.wait_exit(1.0)
+        if self.cgroup is not None and self.cgroup.oom_killed():
+            return self.oom_reason
         return describe_exit(self.exitcode)
+
+
+async def _peer_pid(sock: socket.socket) -> int:
+    """The pid of the process that sent the first byte, from its SO_PASSCRED credentials.
+
+    The kernel translates the pid into this host's PID namespace, so it is right even though
+    the kernel runs in namespaces of its own."""
+    loop = asyncio.get_running_loop()
+    found: asyncio.Future[int] = loop.create_future()
+
+    def readable() -> None:
+        try:
+            data, ancillary, _, _ = sock.recvmsg(1, socket.CMSG_SPACE(struct.calcsize("3i")))
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            found.set_exception(exc)
+        else:
+            pids = [
+                struct.unpack("3i", d[:12])[0]
+                for level, kind, d in ancillary
+                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS
+            ]
+            if data and pids:
+                found.set_result(pids[0])
+            else:
+                found.set_exception(RuntimeError("the kernel did not identify itself"))
+        loop.remove_reader(fd)
+
+    fd = sock.fileno()
+    loop.add_reader(fd, readable)
+    try:
+        return await found
+    finally:
+        loop.remove_reader(fd)
 
 
 def _parse(line: bytes) -> dict | None:

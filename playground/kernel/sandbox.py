@@ -1,34 +1,62 @@
-"""The one place that decides how kernel processes are started and ended.
+"""The one place that decides how kernel processes are started, confined and ended.
 
-Kernels are forked by the fork server (runtime/zygote.py); this module builds the fork
-server's command line and environment, and ends kernels. What a kernel may see starts here:
-an environment built from scratch (never a copy of the server's, so no settings, database URL
-or secret reaches it), a working directory in its own scratch folder, and only the kernel
-runtime on its import path, not the Django project. Operating-system isolation (namespaces,
-syscall filter, cgroups) is layered on in this module too.
+The fork server (runtime/zygote.py) runs inside bubblewrap: a read-only view of the system,
+the Python installation and the kernel runtime only (not the project, its settings, database
+or secrets), an environment built from scratch, and its own PID, network, IPC and UTS
+namespaces. Each kernel forked from it then takes namespaces of its own, a size-capped
+in-memory scratch folder, the unprivileged kernel uid and a seccomp filter
+(runtime/isolate.py), and the host puts it in a cgroup (cgroups.py). See docs/deployment.md.
+
+PLAYGROUND_SANDBOX=0 runs kernels as plain processes, for development on machines without
+bubblewrap: user code then has the server's privileges.
 """
 
 from __future__ import annotations
 
+import glob
+import logging
 import os
+import shutil
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 KERNEL_CODE_DIR = Path(__file__).resolve().parent  # holds runtime/, imported as `runtime`
+SANDBOX_CODE_DIR = "/opt/playground"  # where the sandbox sees it
+SCRATCH = "/scratch"  # a kernel's scratch folder, inside the sandbox
+NOBODY = 65534
 
 # Variables a kernel gets; nothing else from the server's environment is passed on.
 BASE_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "LANG": "C.UTF-8",
     "LC_ALL": "C.UTF-8",
+    "USER": "kernel",
     "PYTHONDONTWRITEBYTECODE": "1",
     "PYTHONUNBUFFERED": "1",
     "TF_CPP_MIN_LOG_LEVEL": "2",  # TensorFlow's C++ start-up chatter is noise in a snippet's output
     "KERAS_BACKEND": "tensorflow",
     "MPLBACKEND": "Agg",
 }
+# Files of /etc the dynamic loader and Python need; nothing else of /etc is visible.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime")
+# Capabilities the fork server keeps (inside its namespaces) to give each kernel namespaces of
+# its own and then switch it to the kernel uid; kernels themselves end up with none.
+FORK_SERVER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID")
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    enabled: bool = True
+    kernel_uid: int = NOBODY
+    simulated_gpus: str = ""  # a device inventory for machines without a GPU (see gpu.py)
 
 
 @dataclass(frozen=True)
@@ -38,20 +66,93 @@ class Launch:
     cwd: str
 
 
-def fork_server_launch(control_fd: int, work_dir: Path) -> Launch:
+def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSettings) -> Launch:
     """How to start the fork server, given the control socket's fd it inherits."""
-    env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(KERNEL_CODE_DIR)}
-    argv = [sys.executable, "-m", "runtime.zygote", str(control_fd)]
-    return Launch(argv=argv, env=env, cwd=str(work_dir))
+    command = ["-m", "runtime.zygote", str(control_fd)]
+    if not settings.enabled:
+        log.warning("PLAYGROUND_SANDBOX is off: kernels run unconfined, with the server's privileges")
+        env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(KERNEL_CODE_DIR)}
+        return Launch(argv=[sys.executable, *command], env=env, cwd=str(work_dir))
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed: `apt-get install bubblewrap` (make does it), "
+            "or set PLAYGROUND_SANDBOX=0 to run kernels without isolation (unsafe)"
+        )
+    env = {**BASE_ENV, "HOME": SCRATCH, "TMPDIR": SCRATCH, "PYTHONPATH": SANDBOX_CODE_DIR}
+    argv = [bwrap, *_namespaces(), *_filesystem(), *_environment(env), "--chdir", "/", sys.executable, *command]
+    return Launch(argv=argv, env={}, cwd="/")
+
+
+def kernel_config(settings: SandboxSettings, scratch: str, scratch_bytes: int) -> dict:
+    """What the forked child needs to isolate itself (runtime/isolate.py)."""
+    return {"sandbox": settings.enabled, "uid": settings.kernel_uid, "scratch": scratch, "scratch_bytes": scratch_bytes}
 
 
 def kill_kernel(pid: int) -> None:
-    """End a kernel and everything it started (it leads its own process group)."""
-    for kill in (os.killpg, os.kill):
+    """End a kernel; its init then ends, and with it every process of its PID namespace."""
+    for kill in (os.kill, os.killpg):
         try:
             kill(pid, signal.SIGKILL)
-            return
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             continue
-        except PermissionError:
-            return
+
+
+def _namespaces() -> list[str]:
+    args = [
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "kernel",
+        "--die-with-parent",
+        "--new-session",
+    ]
+    if os.geteuid() != 0:
+        args.append("--unshare-user")  # unprivileged: capabilities exist only inside this namespace
+    for cap in FORK_SERVER_CAPS:
+        args += ["--cap-add", cap]
+    return args
+
+
+def _filesystem() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ETC_FILES:
+        if os.path.exists(f"/etc/{name}"):
+            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+    made: set[str] = set()
+    for source in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}):
+        if not source.startswith("/usr/"):
+            args += [*_parents(source, made), "--ro-bind", source, source]
+    runtime = str(KERNEL_CODE_DIR / "runtime")
+    args += [*_parents(f"{SANDBOX_CODE_DIR}/runtime", made), "--ro-bind", runtime, f"{SANDBOX_CODE_DIR}/runtime"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--perms", "0755", "--dir", SCRATCH]
+    for device in sorted(glob.glob("/dev/nvidia*")):  # GPU hosts: the driver's device nodes
+        args += ["--dev-bind", device, device]
+    return args
+
+
+def _parents(path: str, made: set[str]) -> list[str]:
+    """Create the ancestors of a bind target world-readable (bwrap would copy /root's 0700)."""
+    args: list[str] = []
+    parts = Path(path).parts[1:-1]
+    for depth in range(1, len(parts) + 1):
+        directory = "/" + "/".join(parts[:depth])
+        if directory not in made:
+            made.add(directory)
+            args += ["--perms", "0755", "--dir", directory]
+    return args
+
+
+def _environment(env: dict[str, str]) -> list[str]:
+    args = ["--clearenv"]
+    for name, value in env.items():
+        args += ["--setenv", name, value]
+    return args

@@ -12,6 +12,7 @@ import asyncio
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -19,6 +20,7 @@ from .. import protocol
 from .limits import Limits
 from .pool import KernelPool
 from .process import KernelProcess
+from .watchdog import CHECK_EVERY_S, MessageRate, RunClock
 
 
 class Outbox(Protocol):
@@ -32,11 +34,23 @@ class Request:
     code: str
     reply: str
     queued_at: float = field(default_factory=time.monotonic)
+    stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
+    rate: MessageRate | None = None
 
 
 class KernelSession:
-    def __init__(self, owner: str, pool: KernelPool, outbox: Outbox, limits: Limits):
+    def __init__(
+        self,
+        owner: str,
+        pool: KernelPool,
+        outbox: Outbox,
+        limits: Limits,
+        admit: Callable[[KernelSession], str | None] = lambda session: None,
+        client: str = "",
+    ):
         self.owner = owner
+        self.client = client
+        self._admit = admit
         self.state = "starting"
         self.reason: str | None = None
         self.process: KernelProcess | None = None
@@ -50,6 +64,7 @@ class KernelSession:
         self._starting = False
         self._reader: asyncio.Task | None = None
         self._escalation: asyncio.Task | None = None
+        self._watchdog: asyncio.Task | None = None
 
     @property
     def running(self) -> bool:
@@ -82,6 +97,9 @@ class KernelSession:
         while self._queue:
             waiting = self._queue.popleft()
             await self._send(waiting.reply, protocol.done(waiting.id, False, cancelled=True))
+        self._interrupt_current()
+
+    def _interrupt_current(self) -> None:
         current, process = self._current, self.process
         if current is None or process is None:
             return
@@ -108,6 +126,9 @@ class KernelSession:
     async def _start(self) -> None:
         try:
             await self._set_state("starting", self.reason)
+            refusal = self._admit(self)
+            if refusal:
+                raise RuntimeError(refusal)
             process = await self._pool.acquire()
         except Exception as exc:
             self._starting = False
@@ -125,7 +146,9 @@ class KernelSession:
         if self.state != "idle" or self._current is not None or not self._queue or self.process is None:
             return
         request = self._current = self._queue.popleft()
+        request.rate = MessageRate(self._limits.max_messages_per_s)
         self.process.send({"type": "execute", "id": request.id, "code": request.code})
+        self._watchdog = asyncio.create_task(self._watch(request, self.process), name="kernel-run-watchdog")
         await self._set_state("busy", None)
 
     async def _read(self, process: KernelProcess) -> None:
@@ -140,8 +163,17 @@ class KernelSession:
             if message.get("type") == protocol.STREAM:  # output of a thread the user left running
                 await self._outbox.broadcast(self.owner, text)
             return
+        kind = message.get("type")
+        if kind not in (protocol.DONE, protocol.ERROR) and not current.rate.allow():
+            if current.rate.first_drop():
+                limit = self._limits.max_messages_per_s
+                note = f"\n[output dropped: more than {limit} messages a second (PLAYGROUND_MAX_MESSAGES_PER_S)]\n"
+                await self._notice(current, note)
+            return
+        if kind == protocol.DONE and current.stopped_by:
+            text = json.dumps({**message, "stopped_by": current.stopped_by})
         await self._outbox.reply(current.reply, text)
-        if message.get("type") == protocol.DONE:
+        if kind == protocol.DONE:
             self._current = None
             self.last_activity = time.monotonic()
             await self._set_state("idle", None)
@@ -158,13 +190,29 @@ class KernelSession:
 
     async def _end_process(self, ename: str, reason: str) -> None:
         process, self.process = self.process, None
-        for task in (self._reader, self._escalation, self._starter):
+        for task in (self._reader, self._escalation, self._starter, self._watchdog):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
         self._starting = False
         await self._fail_all(ename, f"{_capital(reason)}.")
         if process is not None:
             await self._pool.discard(process, reason)
+
+    async def _watch(self, request: Request, process: KernelProcess) -> None:
+        clock = RunClock(self._limits, process.host_pid)
+        while self._current is request and self.process is process:
+            await asyncio.sleep(CHECK_EVERY_S)
+            verdict = clock.check()
+            if verdict is None or self._current is not request:
+                continue
+            await self._notice(request, verdict.text)
+            if verdict.stop:
+                request.stopped_by = {"limit": verdict.limit, "value": verdict.value}
+                self._interrupt_current()
+                return
+
+    async def _notice(self, request: Request, text: str) -> None:
+        await self._send(request.reply, {"type": protocol.STREAM, "id": request.id, "name": "stderr", "text": text})
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
         await asyncio.sleep(self._limits.interrupt_grace_s)

@@ -1,13 +1,17 @@
 /*
- * The code editor: a plain <textarea> with a line-number gutter, an error-line band,
- * Tab / Shift+Tab (de)indent, Enter keeps indentation, and localStorage persistence.
- * Tab is captured for indenting; press Esc first to let Tab move focus out (keyboard users).
+ * The code editor: CodeMirror 5 (static/vendor/codemirror-5.65.20) with Python highlighting,
+ * line numbers, bracket matching and undo; localStorage persistence; the failing line
+ * highlighted; each result summarised at the end of the line that produced it.
+ *
+ * The <textarea id="code"> in the template is the no-JavaScript fallback and the initial
+ * example; it is replaced by the editor, whose editable element then takes the id "code"
+ * (role=textbox, with the textarea's accessible name). Tab indents; press Esc then Tab to
+ * leave the editor (keyboard users). Falls back to the plain textarea if CodeMirror is missing.
  */
 (function () {
   'use strict';
   const P = (window.Playground = window.Playground || {});
   const STORAGE_KEY = 'playground.code';
-  const INDENT = '    ';
 
   function storageGet() {
     try {
@@ -20,173 +24,153 @@
     try {
       window.localStorage.setItem(STORAGE_KEY, value);
     } catch (err) {
-      /* private mode / quota: the code still lives in the textarea */
+      /* private mode / quota: the code still lives in the editor */
     }
   }
 
-  /* Insert text over the selection, keeping the browser's undo stack when possible. */
-  function insertText(ta, text) {
-    let ok = false;
-    try {
-      ok = document.execCommand('insertText', false, text);
-    } catch (err) {
-      ok = false;
-    }
-    if (!ok) {
-      ta.setRangeText(text, ta.selectionStart, ta.selectionEnd, 'end');
-      ta.dispatchEvent(new Event('input', { bubbles: true }));
-    }
-  }
+  P.createEditor = function (ta) {
+    const saved = storageGet();
+    const initial = saved !== null && saved !== '' ? saved : ta.value;
+    if (typeof window.CodeMirror !== 'function') return plainEditor(ta, initial);
 
-  P.createEditor = function (ta, gutter, band) {
-    const nums = gutter.querySelector('pre') || gutter;
-    let lineCount = 0;
-    let markedLine = null;
+    const label = ta.getAttribute('aria-label') || 'Code';
+    const describedBy = ta.getAttribute('aria-describedby');
     let escArmed = false;
     let saveTimer = null;
+    let errorLine = null; // a CodeMirror line handle
+    let marks = []; // result bookmarks of the latest run
 
-    // Restore; an empty store keeps the example from the template.
-    const saved = storageGet();
-    if (saved !== null && saved !== '') ta.value = saved;
+    const cm = window.CodeMirror(
+      (node) => {
+        node.classList.add('editor-cm');
+        ta.parentNode.replaceChild(node, ta);
+      },
+      {
+        value: initial,
+        mode: { name: 'python', version: 3 },
+        lineNumbers: true,
+        matchBrackets: true,
+        autoCloseBrackets: true,
+        indentUnit: 4,
+        tabSize: 4,
+        inputStyle: 'contenteditable',
+        screenReaderLabel: label,
+        viewportMargin: 20,
+        extraKeys: {
+          Tab: (c) => {
+            if (escArmed) return window.CodeMirror.Pass; // Esc, Tab: leave the editor
+            if (c.somethingSelected()) c.execCommand('indentMore');
+            else c.replaceSelection('    ', 'end');
+            return undefined;
+          },
+          'Shift-Tab': (c) => (escArmed ? window.CodeMirror.Pass : c.execCommand('indentLess')),
+        },
+      },
+    );
+    const input = cm.getInputField();
+    input.id = 'code';
+    input.setAttribute('role', 'textbox');
+    input.setAttribute('aria-multiline', 'true');
+    if (describedBy) input.setAttribute('aria-describedby', describedBy);
 
-    function lineHeight() {
-      const lh = parseFloat(getComputedStyle(ta).lineHeight);
-      return Number.isFinite(lh) ? lh : parseFloat(getComputedStyle(ta).fontSize) * 1.5;
-    }
-
-    function updateGutter() {
-      const n = ta.value.split('\n').length;
-      if (n !== lineCount) {
-        lineCount = n;
-        let s = '';
-        for (let i = 1; i <= n; i++) s += i + '\n';
-        nums.textContent = s;
-      }
-      syncScroll();
-    }
-
-    function syncScroll() {
-      nums.style.transform = 'translateY(' + -ta.scrollTop + 'px)';
-      if (markedLine !== null) {
-        const top = parseFloat(getComputedStyle(ta).paddingTop) || 0;
-        band.style.top = top + (markedLine - 1) * lineHeight() - ta.scrollTop + 'px';
-        band.style.height = lineHeight() + 'px';
-      }
-    }
+    cm.on('keydown', (c, e) => {
+      if (e.key === 'Escape') escArmed = true;
+      else if (e.key !== 'Tab' && e.key !== 'Shift') escArmed = false;
+    });
+    cm.on('blur', () => {
+      escArmed = false;
+      save();
+    });
+    cm.on('change', () => {
+      clearMark(); // line numbers may have shifted
+      marks.forEach((m) => m.widget.classList.add('is-stale'));
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(save, 300);
+    });
+    window.addEventListener('pagehide', save);
 
     function save() {
       clearTimeout(saveTimer);
       saveTimer = null;
-      storageSet(ta.value);
-    }
-
-    function markLine(n) {
-      if (!Number.isInteger(n) || n < 1) return;
-      markedLine = n;
-      band.hidden = false;
-      gutter.setAttribute('data-error-line', String(n));
-      syncScroll();
+      storageSet(cm.getValue());
     }
 
     function clearMark() {
-      markedLine = null;
-      band.hidden = true;
-      gutter.removeAttribute('data-error-line');
+      if (errorLine === null) return;
+      cm.removeLineClass(errorLine, 'wrap', 'cm-error-line');
+      errorLine = null;
     }
 
-    /* Select line n and scroll it into view. */
+    function markLine(n) {
+      if (!Number.isInteger(n) || n < 1 || n > cm.lineCount()) return;
+      clearMark();
+      errorLine = cm.addLineClass(n - 1, 'wrap', 'cm-error-line');
+    }
+
     function goToLine(n) {
-      const lines = ta.value.split('\n');
-      n = Math.max(1, Math.min(n, lines.length));
-      let start = 0;
-      for (let i = 0; i < n - 1; i++) start += lines[i].length + 1;
-      ta.focus();
-      ta.setSelectionRange(start, start + lines[n - 1].length);
-      ta.scrollTop = Math.max(0, (n - 1) * lineHeight() - ta.clientHeight / 3);
-      syncScroll();
+      n = Math.max(1, Math.min(n, cm.lineCount()));
+      cm.focus();
+      cm.setSelection({ line: n - 1, ch: 0 }, { line: n - 1, ch: cm.getLine(n - 1).length });
+      cm.scrollIntoView({ line: n - 1, ch: 0 }, 80);
     }
 
-    /* Selected line range [start, end) in character offsets. */
-    function selectedLines() {
-      const v = ta.value;
-      const start = v.lastIndexOf('\n', ta.selectionStart - 1) + 1;
-      let endPos = ta.selectionEnd;
-      if (endPos > ta.selectionStart && v.charAt(endPos - 1) === '\n') endPos -= 1;
-      let end = v.indexOf('\n', endPos);
-      if (end < 0) end = v.length;
-      return [start, end];
+    function clearAnnotations() {
+      marks.forEach((m) => m.clear());
+      marks = [];
     }
 
-    function indentLines(dedent) {
-      const caret = ta.selectionStart === ta.selectionEnd ? ta.selectionStart : -1;
-      const [start, end] = selectedLines();
-      const block = ta.value.slice(start, end);
-      const out = block
-        .split('\n')
-        .map((line) => (dedent ? line.replace(/^ {1,4}|^\t/, '') : INDENT + line))
-        .join('\n');
-      if (out === block) return;
-      ta.setSelectionRange(start, end);
-      insertText(ta, out);
-      if (caret >= 0) {
-        const pos = Math.max(start, caret + out.length - block.length);
-        ta.setSelectionRange(pos, pos);
-      } else {
-        ta.setSelectionRange(start, start + out.length);
-      }
+    /* A short text at the end of line n (1-based); onClick shows the full result. */
+    function annotate(n, text, cls, onClick) {
+      if (!Number.isInteger(n) || n < 1 || n > cm.lineCount()) return;
+      const w = document.createElement('span');
+      w.className = 'cm-result' + (cls ? ' ' + cls : '');
+      w.textContent = text;
+      w.setAttribute('aria-hidden', 'true'); // the output pane has the accessible version
+      if (onClick) w.addEventListener('mousedown', (e) => (e.preventDefault(), onClick()));
+      const line = n - 1;
+      const mark = cm.setBookmark({ line: line, ch: cm.getLine(line).length }, { widget: w, insertLeft: true });
+      mark.widget = w;
+      marks.push(mark);
     }
 
-    ta.addEventListener('keydown', (e) => {
-      if (e.isComposing) return;
-      if (e.key === 'Escape') {
-        escArmed = true;
-        return;
-      }
-      const armed = escArmed;
-      escArmed = false;
-      if (e.key === 'Tab' && !e.ctrlKey && !e.metaKey && !e.altKey) {
-        if (armed) return; // Esc, Tab: leave the editor
-        e.preventDefault();
-        const multi = ta.value.slice(ta.selectionStart, ta.selectionEnd).indexOf('\n') >= 0;
-        if (e.shiftKey || multi) indentLines(e.shiftKey);
-        else insertText(ta, INDENT);
-      } else if (e.key === 'Enter' && !e.ctrlKey && !e.metaKey && !e.altKey && !e.shiftKey) {
-        // Keep the indentation; add a level after a trailing colon.
-        const v = ta.value;
-        const lineStart = v.lastIndexOf('\n', ta.selectionStart - 1) + 1;
-        const before = v.slice(lineStart, ta.selectionStart);
-        let indent = (before.match(/^[ \t]*/) || [''])[0];
-        if (/:\s*$/.test(before)) indent += INDENT;
-        if (indent) {
-          e.preventDefault();
-          insertText(ta, '\n' + indent);
-        }
-      }
-    });
-    ta.addEventListener('blur', () => {
-      escArmed = false;
+    function setValue(code) {
+      cm.setValue(String(code));
+      cm.setCursor(0, 0);
       save();
-    });
-    ta.addEventListener('input', () => {
-      clearMark(); // line numbers may have shifted
-      updateGutter();
-      clearTimeout(saveTimer);
-      saveTimer = setTimeout(save, 300);
-    });
-    ta.addEventListener('scroll', syncScroll);
-    window.addEventListener('resize', syncScroll);
-    window.addEventListener('pagehide', save);
-
-    updateGutter();
-    clearMark();
+    }
 
     return {
-      value: () => ta.value,
-      focus: () => ta.focus(),
+      value: () => cm.getValue(),
+      setValue: setValue,
+      focus: () => cm.focus(),
       save: save,
       markLine: markLine,
       clearMark: clearMark,
       goToLine: goToLine,
+      annotate: annotate,
+      clearAnnotations: clearAnnotations,
+      cm: cm,
     };
   };
+
+  /* Without CodeMirror (vendor file missing): the plain textarea still works. */
+  function plainEditor(ta, initial) {
+    ta.value = initial;
+    ta.addEventListener('input', () => storageSet(ta.value));
+    const nothing = () => {};
+    return {
+      value: () => ta.value,
+      setValue: (code) => {
+        ta.value = String(code);
+        storageSet(ta.value);
+      },
+      focus: () => ta.focus(),
+      save: () => storageSet(ta.value),
+      markLine: nothing,
+      clearMark: nothing,
+      goToLine: () => ta.focus(),
+      annotate: nothing,
+      clearAnnotations: nothing,
+    };
+  }
 })();

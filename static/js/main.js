@@ -17,20 +17,28 @@
   const MAX_RUN_ITEMS = 1000; // beyond this, stream text joins the last <pre>
   const MAX_EPOCH_LINES = 100;
   const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
-  const KNOWN_STATES = ['connecting', 'reconnecting', 'open', 'starting', 'idle', 'busy', 'dead'];
+  const KNOWN_STATES = ['dormant', 'connecting', 'reconnecting', 'open', 'starting', 'idle', 'busy', 'dead'];
 
   const $ = (id) => document.getElementById(id);
   const root = $('playground') || document.body;
+  // A shared link's page (/s/<id>) shows recorded outputs with no kernel: it connects on the first Run.
+  const connectOnRun = root.hasAttribute('data-connect-on-run');
+  let runOnOpen = false;
+  /* share.js records runs from these events: 'execute' {id, code} and 'message' (each server message). */
+  const emit = (name, detail) => root.dispatchEvent(new CustomEvent('playground:' + name, { detail: detail }));
   const output = $('output');
   const statusEl = $('status');
   const buttons = { run: $('run'), interrupt: $('interrupt'), restart: $('restart') };
   const placeholder = output.querySelector('.output-empty');
-  const editor = P.createEditor($('code'), $('gutter'), $('error-band'));
+  const editor = P.createEditor($('code'));
+  const vars = P.createVariablesPanel($('variables'), $('variables-empty'), statusEl.querySelector('[data-role="memory"]'));
+  // For other scripts (Share, the examples gallery): the editor's code and the Run action.
+  window.playground = { getCode: () => editor.value(), setCode: (code) => editor.setValue(code), run: () => runCode() };
 
   const runs = new Map(); // id -> run
   const order = []; // runs in the DOM, oldest first
   let runCounter = 0;
-  let conn = 'connecting';
+  let conn = connectOnRun ? 'dormant' : 'connecting';
   let retryDelay = 0;
   let kernel = null; // last status message on the current connection
 
@@ -136,7 +144,7 @@
 
   function updateButtons() {
     const off = conn !== 'open';
-    buttons.run.disabled = off;
+    buttons.run.disabled = off && conn !== 'dormant';
     buttons.interrupt.disabled = off;
     buttons.restart.disabled = off;
   }
@@ -247,6 +255,7 @@
     const wasDead = kernel && kernel.state === 'dead';
     kernel = m;
     if (m.state === 'dead' && !wasDead) announce(t('ann_dead', { reason: m.reason || '' }));
+    if (m.state === 'dead') vars.clear();
     // Runs sent on an earlier connection will not get a reply once the kernel is idle again.
     if (m.state === 'idle' || m.state === 'dead') {
       const gen = connection.generation();
@@ -324,6 +333,8 @@
     const row = el('div', 'result', el('span', 'lineno', lineLabel(m)), el('span', 'arrow', '→'));
     row.append(el('div', 'result-value', P.renderValue(m.value)));
     addItem(run, row);
+    const line = finite(m.end_lineno) || finite(m.lineno);
+    if (line && editor.value() === run.code) editor.annotate(line, P.summarize(m.value), null, () => row.scrollIntoView({ block: 'nearest' }));
   }
 
   function tracebackText(tb) {
@@ -362,12 +373,17 @@
     if (n !== null && n >= 1) {
       run.errorLine = n;
       markCodeLine(run);
-      if (editor.value() === run.code) editor.markLine(n);
+      if (editor.value() === run.code) {
+        editor.markLine(n);
+        editor.annotate(n, '✗ ' + String(m.ename || 'Error'), 'cm-result-error', () => box.scrollIntoView({ block: 'nearest' }));
+      }
       const go = el('button', 'btn btn-link', t('show_in_editor'));
       go.type = 'button';
       go.addEventListener('click', () => showErrorLine(run));
       box.append(el('p', 'error-line', el('span', null, t('error_line', { n: n })), ' ', go));
     }
+    const hint = P.renderHint(m.hint);
+    if (hint) box.append(hint);
     addTraceback(box, m);
     addItem(run, box);
   }
@@ -429,6 +445,7 @@
       w.logsEl,
       w.list,
     );
+    P.training.attach(w, phase, interrupt);
     addItem(run, w.box);
     return w;
   }
@@ -473,6 +490,7 @@
     if (w.ended) return;
     if (dirty.delete(w)) applyProgress(w);
     w.ended = true;
+    P.training.finish(w);
     if (!w.bar.hasAttribute('value')) {
       w.bar.max = 1;
       w.bar.value = stopped ? 0 : 1;
@@ -507,6 +525,7 @@
       run.progress.set(phase, w);
     }
     w.latest = m;
+    P.training.update(w, m);
     if (m.event === 'epoch' || m.event === 'end') {
       applyProgress(w); // rare: apply at once so no epoch line is lost
       if (m.event === 'epoch') {
@@ -548,6 +567,7 @@
     result: onResult,
     error: onError,
     progress: onProgress,
+    variables: (m) => vars.update(m),
     done: onDone,
   };
 
@@ -573,20 +593,33 @@
     }
     renderStatus();
     updateButtons();
+    if (state === 'open' && runOnOpen) {
+      runOnOpen = false;
+      runCode();
+    }
   }
 
-  const connection = P.connect({
-    path: root.getAttribute('data-ws-path') || '/ws/session/',
-    onState: onConnState,
-    onMessage: (m) => {
-      const h = Object.prototype.hasOwnProperty.call(handlers, m.type) ? handlers[m.type] : null;
-      if (h) h(m);
-    },
-  });
+  const connect = () =>
+    P.connect({
+      path: root.getAttribute('data-ws-path') || '/ws/session/',
+      onState: onConnState,
+      onMessage: (m) => {
+        emit('message', m);
+        const h = Object.prototype.hasOwnProperty.call(handlers, m.type) ? handlers[m.type] : null;
+        if (h) h(m);
+      },
+    });
+  const notYet = { send: () => false, isOpen: () => false, generation: () => 0 };
+  let connection = connectOnRun ? notYet : connect();
 
   /* ---------- actions ---------- */
 
   function runCode() {
+    if (connection === notYet) {
+      connection = connect(); // the first Run on a link's page starts the session, then runs
+      runOnOpen = true;
+      return;
+    }
     if (!connection.isOpen()) {
       announce(t('not_connected'));
       return;
@@ -594,8 +627,10 @@
     const code = editor.value();
     if (!code.trim()) return;
     editor.clearMark();
+    editor.clearAnnotations();
     editor.save();
     const run = createRun(code);
+    emit('execute', { id: run.id, code: code });
     if (!connection.send({ type: 'execute', id: run.id, code: code })) {
       run.pending = false;
       setRunState(run, t('run_unsent'), 'is-failed');
@@ -611,6 +646,7 @@
   function restart() {
     if (!connection.send({ type: 'restart' })) return;
     editor.clearMark();
+    vars.clear();
     if (placeholder && placeholder.parentNode) placeholder.remove();
     output.append(el('p', 'divider', t('restart_divider')));
     scrollSoon(true);

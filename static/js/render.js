@@ -231,6 +231,7 @@
     }
 
     const card = el('div', 'card card-array', head, body);
+    if (shape.length === 2 && body.className === 'grid-wrap' && dtype !== 'string') addHeatmapToggle(head, body, v);
     const foot = el('div', 'card-foot');
     if (v.size !== undefined) foot.append(el('span', null, t('elements', { n: formatInt(v.size) })));
     if (v.nbytes !== undefined) foot.append(el('span', null, formatBytes(v.nbytes)));
@@ -250,6 +251,47 @@
     if (foot.childNodes.length) card.append(foot);
     return card;
   }
+
+  /* A toggle between the grid and a heatmap of the same (possibly summarised) values. */
+  function addHeatmapToggle(head, grid, v) {
+    if (typeof P.heatmap !== 'function') return;
+    const marker = ELIDED;
+    const btn = el('button', 'btn btn-quiet btn-toggle', t('heatmap'));
+    btn.type = 'button';
+    btn.setAttribute('aria-pressed', 'false');
+    let map = null;
+    btn.addEventListener('click', () => {
+      const on = btn.getAttribute('aria-pressed') !== 'true';
+      if (on && !map) {
+        const firstRow = v.values.find((r) => Array.isArray(r)) || [];
+        ELIDED = marker;
+        const labels = { rows: indexLabels(v.values, v.shape[0]), cols: indexLabels(firstRow, v.shape[1]) };
+        const canvas = P.heatmap(v.values, (x) => x === marker, labels);
+        if (!canvas) return;
+        map = el('div', 'heatmap-wrap', canvas);
+        grid.after(map);
+      }
+      btn.setAttribute('aria-pressed', String(on));
+      grid.hidden = on;
+      map.hidden = !on;
+    });
+    head.append(btn);
+  }
+
+  /** One short line for a value, shown at the end of the editor line that produced it. */
+  P.summarize = function (v) {
+    if (!v || typeof v !== 'object') return String(v);
+    if (Array.isArray(v.shape) && (v.kind === 'tensor' || v.kind === 'variable' || v.kind === 'ndarray')) {
+      if (v.shape.length === 0 && !Array.isArray(v.values)) {
+        ELIDED = NEVER;
+        return formatScalar(v.values, v.dtype) + '  ' + v.dtype;
+      }
+      return formatShape(v.shape) + ' ' + v.dtype;
+    }
+    if (v.kind === 'model') return String(v.name || 'model') + (typeof v.params === 'number' ? ' · ' + t('params', { n: formatInt(v.params) }) : '');
+    const text = String(v.repr === undefined ? '' : v.repr).split('\n')[0];
+    return text.length > 48 ? text.slice(0, 47) + '…' : text;
+  };
 
   /* shape / dtype / text: the repr in monospace (inline if it is one short line). */
   function renderText(v) {

@@ -10,15 +10,17 @@ inside `tf.function` and Keras training) all see user code as if it were a file.
 from __future__ import annotations
 
 import ast
+import errno
 import linecache
 import re
 import traceback
 from collections.abc import Callable
 from types import TracebackType
 
-from . import render
+from . import hints, render
 
 FILENAME_PREFIX = "<snippet-"
+SCRATCH_BYTES: int | None = None  # set by the worker from its config, to explain a full disk
 # TensorFlow prefixes op errors with the internal function name: noise for a learner.
 _FUNCTION_NODE = re.compile(r"^\{\{function_node [^}]*\}\}\s*")
 
@@ -81,6 +83,8 @@ class Interpreter:
         evalue = _FUNCTION_NODE.sub("", str(exc)).strip()
         if isinstance(exc, KeyboardInterrupt):
             evalue = evalue or "Interrupted."
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC and SCRATCH_BYTES:
+            evalue += f" (scratch and /tmp hold {SCRATCH_BYTES // 2**20} MiB each: PLAYGROUND_SCRATCH_BYTES)"
         lines = [f"{_snippet_name(f.filename)}, line {f.lineno}, in {f.name}\n    {f.line}" for f in frames]
         lines += traceback.format_exception_only(type(exc), exc)
         self._send(
@@ -91,6 +95,7 @@ class Interpreter:
                 "evalue": evalue,
                 "traceback": [line.rstrip("\n") for line in lines],
                 "lineno": lineno,
+                "hint": hints.for_error(exc, frames[-1].line if frames else None, self.namespace),
                 "frames": [
                     {"snippet": _snippet_number(f.filename), "lineno": f.lineno, "name": f.name, "line": f.line}
                     for f in frames

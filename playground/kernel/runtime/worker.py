@@ -21,14 +21,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import progress, render, repl, streams, wire
+from . import devices, namespace, progress, render, repl, streams, wire
 
 
 def run(sock_fd: int, config: dict) -> None:
     """Entry point in a freshly forked child; returns when the host closes the link."""
     os.chdir(config["scratch"])
     os.environ.update({"HOME": config["scratch"], "TMPDIR": config["scratch"]})
-    link = wire.Link(socket.socket(fileno=sock_fd))
+    sock = socket.socket(fileno=sock_fd)
+    # The host reads this process's pid from the first byte's credentials (SO_PASSCRED), puts
+    # it in its cgroup, and answers; only then does anything else happen here.
+    sock.sendall(b"\0")
+    if sock.recv(1) != b"\1":
+        return
+    devices.configure(config.get("gpu"))
+    repl.SCRATCH_BYTES = config.get("scratch_bytes")
+    link = wire.Link(sock)
     Kernel(link, config).serve()
     link.close()
 
@@ -54,7 +62,7 @@ class Kernel:
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
         _warm_up()
-        link.send({"type": "ready", "info": kernel_info()})
+        link.send({"type": "ready", "info": kernel_info(config)})
 
     def current_id(self) -> str | None:
         return self._current_id
@@ -81,6 +89,7 @@ class Kernel:
         with self._lock:
             self._current_id = None
         elapsed_ms = (time.perf_counter() - started) * 1000
+        self._link.send(namespace.message(request_id, self._interpreter.namespace))
         self._link.send({"type": "done", "id": request_id, "ok": ok, "elapsed_ms": round(elapsed_ms, 3)})
 
     def _set_in_user_code(self, value: bool) -> None:
@@ -113,14 +122,13 @@ class Kernel:
                 self._interrupted_id = request_id  # sent, but not started yet
 
 
-def kernel_info() -> dict:
-    gpus = tf.config.list_logical_devices("GPU")
+def kernel_info(config: dict) -> dict:
     return {
         "tf": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
-        "device": "GPU" if gpus else "CPU",
+        **devices.describe(config.get("gpu"), config.get("cpu_reason", "")),
         "pid": os.getpid(),
     }
 

@@ -16,6 +16,7 @@ import ctypes
 import gc
 import json
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -27,6 +28,7 @@ PR_SET_PDEATHSIG = 1
 def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     die_with_parent()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing kernel leaves no core file
     preload()
     gc.freeze()  # keep the imported objects' pages shared with every child (no refcount writes)
     _send(control, {"op": "ready", "pid": os.getpid()})
@@ -56,14 +58,15 @@ def preload() -> None:
 
     tensorflow.keras.backend.square  # noqa: B018  (tf.keras is lazy: load it here, not in each kernel)
 
-    from . import worker  # noqa: F401  (and through it render, repl, progress, streams)
+    import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
+
+    from . import isolate, worker  # noqa: F401  (and through them render, repl, progress, streams)
 
 
 def die_with_parent() -> None:
+    # In the sandbox our parent is bubblewrap's init, which --die-with-parent ties to the host.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:  # the parent is already gone
-        os._exit(1)
 
 
 def _handle_request(control: socket.socket, inherited: tuple) -> bool:
@@ -93,10 +96,10 @@ def _become_kernel(control: socket.socket, kernel_fd: int, config: dict, inherit
         control.close()
         os.close(wake_read)
         os.close(wake_write)
-        os.setsid()  # its own process group, so the host can end it with everything it started
-        die_with_parent()
-        from . import worker
+        os.setsid()  # never attached to the server's terminal
+        from . import isolate, worker
 
+        isolate.isolate(config)
         worker.run(kernel_fd, config)
         code = 0
     finally:

@@ -1,0 +1,148 @@
+"""A scaled-out site on loopback: a real redis-server, web processes and kernel hosts.
+
+Used by the cluster tests (tests/test_cluster.py) and the load benchmark (bench/load.py):
+
+    with Cluster(webs=2, kernelhosts=2) as cluster:
+        cluster.webs[0].base   # http://127.0.0.1:<port>
+        cluster.kill_web(0); cluster.kill_kernelhost(1)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from .site import ROOT, free_port, wait_until_serving
+
+
+@dataclass
+class Web:
+    base: str
+    process: subprocess.Popen
+
+
+class Cluster:
+    def __init__(self, webs: int = 2, kernelhosts: int = 2, extra_env: dict[str, str] | None = None):
+        self.web_count, self.host_count = webs, kernelhosts
+        self.extra_env = extra_env or {}
+        self.webs: list[Web] = []
+        self.kernelhosts: list[subprocess.Popen] = []
+        self.redis: subprocess.Popen | None = None
+
+    def __enter__(self) -> Cluster:
+        self._data = tempfile.TemporaryDirectory(prefix="playground-cluster-")
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for process in [*(w.process for w in self.webs), *self.kernelhosts, self.redis]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [*(w.process for w in self.webs), *self.kernelhosts, self.redis]:
+            if process is not None:
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        self._data.cleanup()
+
+    def _start(self) -> None:
+        redis_server = shutil.which("redis-server")
+        if redis_server is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server; make does it)")
+        self.redis_port = free_port()
+        self.redis = subprocess.Popen(
+            [redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        self.env = {
+            **os.environ,
+            "PLAYGROUND_DATA_DIR": self._data.name,
+            "DJANGO_SETTINGS_MODULE": "playground.settings",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "PLAYGROUND_MAX_KERNELS_PER_CLIENT": "1000",
+            **self.extra_env,
+        }
+        manage = [sys.executable, "manage.py", "migrate", "--noinput"]
+        subprocess.run(manage, cwd=ROOT, env=self.env, check=True, capture_output=True)
+        for _ in range(self.host_count):
+            self.start_kernelhost()
+        for _ in range(self.web_count):
+            self.start_web()
+        self.wait_for_kernelhosts()
+
+    def start_web(self) -> Web:
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "playground.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env)
+        web = Web(f"http://127.0.0.1:{port}", process)
+        wait_until_serving(web.base, process)
+        self.webs.append(web)
+        return web
+
+    def start_kernelhost(self) -> subprocess.Popen:
+        command = [sys.executable, "manage.py", "kernelhost"]
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, text=True)
+        self.kernelhosts.append(process)
+        return process
+
+    def wait_for_kernelhosts(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        for process in self.kernelhosts:
+            line = ""
+            while "ready" not in line:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("a kernel host did not start")
+                line = process.stdout.readline()
+
+    def kill_web(self, index: int) -> None:
+        self.webs[index].process.kill()
+        self.webs[index].process.wait()
+
+    def kill_kernelhost(self, index: int) -> None:
+        self.kernelhosts[index].kill()
+        self.kernelhosts[index].wait()
+
+    def redis_cli(self, *args: str) -> str:
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], capture_output=True, text=True)
+        return out.stdout
+
+    def stop_redis(self) -> None:
+        self.redis.terminate()
+        self.redis.wait()
+
+    def start_redis_again(self) -> None:
+        command = [
+            "redis-server",
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        time.sleep(0.5)

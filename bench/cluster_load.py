@@ -1,0 +1,108 @@
+"""Load and soak: many concurrent sessions on the scaled-out site (Redis, 2 web processes,
+2 kernel hosts), every answer checked, latency and memory recorded.
+
+    .venv/bin/python -m bench.cluster_load --sessions 100 --seconds 60      # load
+    .venv/bin/python -m bench.cluster_load --sessions 100 --seconds 600     # the 10-minute soak
+
+Traffic stays on loopback; every loop is bounded by --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+import uuid
+from pathlib import Path
+
+from .__main__ import percentile
+from .cluster import Cluster
+from .site import connect, execute, session_cookie
+
+
+async def visitor(base: str, number: int, until: float, latencies: list[float], errors: list[str]) -> None:
+    cookie = await asyncio.to_thread(session_cookie, base)
+    async with await connect(base, cookie) as websocket:
+        await execute(websocket, f"t = tf.fill([64, 64], {number}.0)", "setup")
+        step = 0
+        while time.monotonic() < until:
+            step += 1
+            code = f"int(tf.reduce_sum(t + {step}))"
+            started = time.perf_counter()
+            messages = await execute(websocket, code, uuid.uuid4().hex)
+            latencies.append(time.perf_counter() - started)
+            results = [m for m in messages if m["type"] == "result"]
+            expected = str(64 * 64 * (number + step))
+            if not results or results[0]["value"]["repr"] != expected:
+                errors.append(f"visitor {number} step {step}: {messages[-2:]}")
+            await asyncio.sleep(0.5)  # a person reads the answer before the next run
+
+
+def memory_available_mb() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def sample_memory(until: float, samples: list[tuple[float, float]], every_s: float) -> None:
+    start = time.monotonic()
+    while time.monotonic() < until:
+        samples.append((round(time.monotonic() - start, 1), round(memory_available_mb(), 1)))
+        await asyncio.sleep(every_s)
+
+
+async def run(args: argparse.Namespace) -> dict:
+    with Cluster(webs=2, kernelhosts=2) as cluster:
+        bases = [web.base for web in cluster.webs]
+        before = memory_available_mb()
+        latencies: list[float] = []
+        errors: list[str] = []
+        samples: list[tuple[float, float]] = []
+        until = time.monotonic() + args.seconds
+        started = time.monotonic()
+        visitors = [visitor(bases[n % len(bases)], n, until, latencies, errors) for n in range(args.sessions)]
+        await asyncio.gather(sample_memory(until, samples, args.sample_every), *visitors)
+        elapsed = time.monotonic() - started
+    ms = [x * 1000 for x in latencies]
+    report = {
+        "sessions": args.sessions,
+        "seconds": round(elapsed, 1),
+        "runs": len(ms),
+        "errors": len(errors),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+        "memory_available_before_mb": round(before, 1),
+        "memory_available_samples_mb": samples,
+        "first_errors": errors[:5],
+    }
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.cluster_load", description=__doc__)
+    parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--sample-every", type=float, default=10)
+    args = parser.parse_args()
+    report = asyncio.run(run(args))
+    summary = {k: v for k, v in report.items() if k != "memory_available_samples_mb"}
+    print(json.dumps(summary, indent=2))
+    samples = report["memory_available_samples_mb"]
+    if len(samples) >= 3:
+        steady = samples[len(samples) // 3 :]
+        print(
+            f"MemAvailable after warm-up: first {steady[0][1]:.0f} MB, last {steady[-1][1]:.0f} MB, "
+            f"drift {steady[-1][1] - steady[0][1]:+.0f} MB over {steady[-1][0] - steady[0][0]:.0f} s"
+        )
+    out = Path(__file__).resolve().parent / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"load-{args.sessions}x{int(args.seconds)}s-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

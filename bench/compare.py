@@ -1,0 +1,429 @@
+"""The playground against its nearest peer, Jupyter Server + ipykernel, on the same work.
+
+    make bench-compare              # or: .venv/bin/python -m bench.compare [--quick]
+
+Both servers run on loopback ports of this machine and are driven over their websockets by
+this one process. For each figure it prints the playground, Jupyter, the ratio (Jupyter /
+playground: above 1 the playground is better) and the issue's target, then writes everything
+to bench/results/compare-<timestamp>.json. Method and figures: docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from . import compare_load as load
+from . import jupyter as jup
+from . import memory
+from .site import connect, execute, running_site, session_cookie
+from .stats import ratio, summary_ms
+
+FIRST_TENSOR = "tf.constant([1., 2., 3.]) + 1"
+FIT_CODE = """
+import time
+rng = np.random.default_rng(0)
+X = rng.normal(size=(20000, 20)).astype("float32")
+y = (X @ rng.normal(size=(20, 1))).astype("float32")
+model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, activation="relu"),
+                          keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+model.compile(loss="mse", optimizer="adam")
+model.fit(X[:64], y[:64], epochs=1, verbose=0)  # trace the training step before timing
+start = time.perf_counter()
+model.fit(X, y, epochs=5, batch_size=32, {verbose})
+elapsed = time.perf_counter() - start
+"""
+JUPYTER_IMPORTS = "import numpy as np, tensorflow as tf, keras\n"
+
+
+# --- the playground ---------------------------------------------------------------------------
+
+
+async def pg_new_session(base: str, cookie: str) -> float:
+    started = time.perf_counter()
+    async with await connect(base, cookie) as websocket:
+        messages = await execute(websocket, FIRST_TENSOR, uuid.uuid4().hex)
+        elapsed = time.perf_counter() - started
+    assert messages[0]["type"] == "result", messages
+    return elapsed
+
+
+async def pg_new_sessions(base: str, count: int, pause_s: float) -> list[float]:
+    times = []
+    for _ in range(count):
+        cookie = await asyncio.to_thread(session_cookie, base)
+        times.append(await pg_new_session(base, cookie))
+        await asyncio.sleep(pause_s)  # the pool refills between visitors
+    return times
+
+
+async def pg_burst(base: str, visitors: int) -> list[float]:
+    cookies = [await asyncio.to_thread(session_cookie, base) for _ in range(visitors)]
+    return list(await asyncio.gather(*(pg_new_session(base, c) for c in cookies)))
+
+
+async def pg_round_trips(base: str, count: int) -> dict:
+    async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
+        await execute(websocket, "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])", "setup")
+        for i in range(20):
+            await execute(websocket, "t + 10", f"warm-{i}")
+        done, result, kernel = [], [], []
+        for i in range(count):
+            request_id = f"rt-{i}"
+            started = time.perf_counter()
+            await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": "t + 10"}))
+            while True:
+                message = json.loads(await websocket.recv())
+                if message.get("id") != request_id:
+                    continue
+                if message["type"] == "result":
+                    result.append(time.perf_counter() - started)
+                    assert message["value"]["values"][0][0] == 11.0
+                elif message["type"] == "done":
+                    done.append(time.perf_counter() - started)
+                    kernel.append(message["elapsed_ms"] / 1000)
+                    break
+    return {"done": done, "result": result, "kernel": kernel}
+
+
+async def pg_fit(base: str) -> tuple[float, int]:
+    async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
+        messages = await execute(websocket, FIT_CODE.format(verbose="verbose='auto'") + "elapsed", "fit")
+    progress = sum(1 for m in messages if m["type"] == "progress")
+    result = [m for m in messages if m["type"] == "result"][-1]
+    return float(result["value"]["repr"]), progress
+
+
+# --- Jupyter ----------------------------------------------------------------------------------
+
+
+async def jup_new_session(server: jup.JupyterServer) -> float:
+    """POST a kernel, open its websocket, import TensorFlow and get the first tensor."""
+    started = time.perf_counter()
+    kernel_id = await asyncio.to_thread(server.start_kernel)
+    session = await server.connect(kernel_id)
+    out = await session.execute("import tensorflow as tf\n" + FIRST_TENSOR, want_result=True)
+    elapsed = out["t_result"] - started
+    assert "numpy=array([2., 3., 4.]" in jup.result_text(out), out
+    await session.close()
+    await asyncio.to_thread(server.shutdown_kernel, kernel_id)
+    return elapsed
+
+
+async def jup_round_trips(server: jup.JupyterServer, count: int) -> dict:
+    kernel_id = await asyncio.to_thread(server.start_kernel)
+    session = await server.connect(kernel_id)
+    await session.execute("import tensorflow as tf\nt = tf.constant([[1., 2., 3.], [4., 5., 6.]])")
+    for _ in range(20):
+        await session.execute("t + 10", want_result=True)
+    done, result = [], []
+    for _ in range(count):
+        out = await session.execute("t + 10", want_result=True)
+        done.append(out["t_reply"] - out["t_sent"])
+        result.append(out["t_result"] - out["t_sent"])
+    assert "11." in jup.result_text(out)
+    await session.close()
+    await asyncio.to_thread(server.shutdown_kernel, kernel_id)
+    return {"done": done, "result": result}
+
+
+async def jup_fit(server: jup.JupyterServer) -> tuple[float, int]:
+    kernel_id = await asyncio.to_thread(server.start_kernel)
+    session = await server.connect(kernel_id)
+    code = JUPYTER_IMPORTS + FIT_CODE.format(verbose="verbose='auto'") + "elapsed"
+    out = await session.execute(code, want_result=True)
+    await session.close()
+    await asyncio.to_thread(server.shutdown_kernel, kernel_id)
+    return float(jup.result_text(out)), len(out["stream"])
+
+
+def fit_in_plain_process() -> float:
+    script = JUPYTER_IMPORTS + FIT_CODE.format(verbose="verbose=0") + "\nprint(elapsed)"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def settings(quick: bool) -> dict:
+    if quick:
+        return {
+            "warm_sessions": 8,
+            "jupyter_sessions": 3,
+            "burst": 20,
+            "jupyter_burst": 5,
+            "round_trips": 200,
+            "fits": 1,
+            "pg_levels": [25, 100],
+            "jupyter_levels": [5],
+            "rounds": 3,
+        }
+    return {
+        "warm_sessions": 20,
+        "jupyter_sessions": 5,
+        "burst": 20,
+        "jupyter_burst": 20,
+        "round_trips": 300,
+        "fits": 5,
+        "pg_levels": [25, 50, 100, 200, 300],
+        "jupyter_levels": [10, 25, 50],
+        "rounds": 5,
+    }
+
+
+async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_pid: int) -> tuple[dict, dict]:
+    """The raw timings, and a CPU profile: server-tree CPU per new session and per round trip."""
+    raw: dict = {}
+    profile: dict = {}
+    print("new session -> first tensor (pool warm / sequential) ...", flush=True)
+    raw["pg_new"] = await pg_new_sessions(base, cfg["warm_sessions"], pause_s=1.0)
+    raw["jup_new"] = [await jup_new_session(server) for _ in range(cfg["jupyter_sessions"])]
+    print(f"burst of {cfg['burst']} new visitors at once ...", flush=True)
+    await asyncio.sleep(2)
+    before = memory.tree_cpu_s(site_pid)
+    raw["pg_burst"] = await pg_burst(base, cfg["burst"])
+    await asyncio.sleep(1)  # the pool refills after the burst: counted, it is part of the cost
+    profile["pg_burst_cpu_ms_per_session"] = memory.cpu_delta_ms(before, memory.tree_cpu_s(site_pid), cfg["burst"])
+    raw["jup_burst"] = list(await asyncio.gather(*(jup_new_session(server) for _ in range(cfg["jupyter_burst"]))))
+    print(f"{cfg['round_trips']} round trips of t + 10 ...", flush=True)
+    before, client = memory.tree_cpu_s(site_pid), time.process_time()
+    raw["pg_rt"] = await pg_round_trips(base, cfg["round_trips"])
+    runs = cfg["round_trips"] + 21
+    profile["pg_rt_cpu_ms_per_run"] = memory.cpu_delta_ms(before, memory.tree_cpu_s(site_pid), runs)
+    profile["pg_rt_cpu_ms_per_run"]["client"] = round((time.process_time() - client) * 1000 / runs, 3)
+    before, client = memory.tree_cpu_s(server.pid), time.process_time()
+    raw["jup_rt"] = await jup_round_trips(server, cfg["round_trips"])
+    profile["jup_rt_cpu_ms_per_run"] = memory.cpu_delta_ms(before, memory.tree_cpu_s(server.pid), runs)
+    profile["jup_rt_cpu_ms_per_run"]["client"] = round((time.process_time() - client) * 1000 / runs, 3)
+    print("5-epoch fits (playground, Jupyter, plain process, interleaved) ...", flush=True)
+    raw["pg_fit"], raw["jup_fit"], raw["plain_fit"] = [], [], []
+    for _ in range(cfg["fits"]):
+        raw["pg_fit"].append(await pg_fit(base))
+        raw["jup_fit"].append(await jup_fit(server))
+        raw["plain_fit"].append(await asyncio.to_thread(fit_in_plain_process))
+    return raw, profile
+
+
+async def pool_lever(burst: int) -> list[float]:
+    """The burst again, on a site whose pool holds as many ready kernels as the burst has visitors."""
+    with running_site({"PLAYGROUND_POOL_SIZE": str(burst)}, quiet=True) as base:
+        await asyncio.sleep(2)
+        for _ in range(120):  # wait until the pool is full: all kernels forked and warmed
+            pid = memory.find_server(int(base.rsplit(":", 1)[1]))
+            if sum(1 for p in memory.tree(pid) if _is_kernel(p)) >= burst:
+                break
+            await asyncio.sleep(0.5)
+        return await pg_burst(base, burst)
+
+
+def _is_kernel(pid: int) -> bool:
+    """A kernel process proper: the one with the seccomp filter (mode 2) in the tree."""
+    try:
+        return "Seccomp:\t2" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+async def jupyter_nodelay_round_trips(count: int) -> dict:
+    """The same round trip against a Jupyter whose websockets set TCP_NODELAY (see jupyter.py)."""
+    with jup.running_jupyter(nodelay=True) as server:
+        return await jup_round_trips(server, count)
+
+
+async def run(cfg: dict, skip_jupyter_load: bool) -> dict:
+    report: dict = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "settings": cfg}
+    env = {"PLAYGROUND_MAX_KERNELS": "400"}
+    with jup.running_jupyter() as server:
+        with running_site(env, quiet=True) as base:
+            site_pid = memory.find_server(int(base.rsplit(":", 1)[1]))
+            report["raw"], report["profile"] = await latency_figures(base, server, cfg, site_pid)
+            print("playground: memory and capacity ...", flush=True)
+            report["pg_load"] = await load.grow(load.PlaygroundVisitor(base), site_pid, cfg["pg_levels"], cfg["rounds"])
+        if skip_jupyter_load:
+            report["jup_load"] = None
+        else:
+            print("jupyter: memory and capacity ...", flush=True)
+            visitor = load.JupyterVisitor(server)
+            report["jup_load"] = await load.grow(
+                visitor, server.pid, cfg["jupyter_levels"], cfg["rounds"], parallel=5, guess_kb_per_session=250 << 10
+            )
+    print("jupyter with TCP_NODELAY on its websockets: round trips ...", flush=True)
+    report["raw"]["jup_nodelay_rt"] = await jupyter_nodelay_round_trips(cfg["round_trips"])
+    print(f"lever: burst of {cfg['burst']} with PLAYGROUND_POOL_SIZE={cfg['burst']} ...", flush=True)
+    report["raw"]["pg_burst_pool"] = await pool_lever(cfg["burst"])
+    report["table"] = table(report)
+    return report
+
+
+def table(report: dict) -> list[dict]:
+    raw, pg_load, jup_load = report["raw"], report["pg_load"], report["jup_load"] or {}
+    rows = []
+
+    def add(figure, ours, theirs, unit, target=None, met=None, lower_is_better=True):
+        r = ratio(theirs, ours) if lower_is_better else ratio(ours, theirs)
+        rows.append(
+            {
+                "figure": figure,
+                "playground": ours,
+                "jupyter": theirs,
+                "unit": unit,
+                "ratio": r,
+                "target": target,
+                "met": met,
+            }
+        )
+
+    pg_new, jup_new = summary_ms(raw["pg_new"]), summary_ms(raw["jup_new"])
+    add(
+        "new session -> first tensor, p50 (pool warm)",
+        pg_new["p50_ms"],
+        jup_new["p50_ms"],
+        "ms",
+        "<= 100 ms",
+        pg_new["p50_ms"] <= 100,
+    )
+    add("new session -> first tensor, p95 (pool warm)", pg_new["p95_ms"], jup_new["p95_ms"], "ms")
+    pg_b, jup_b = summary_ms(raw["pg_burst"]), summary_ms(raw["jup_burst"])
+    add(f"burst of {len(raw['pg_burst'])} new visitors, p50", pg_b["p50_ms"], jup_b["p50_ms"], "ms")
+    add(
+        f"burst of {len(raw['pg_burst'])} new visitors, p95",
+        pg_b["p95_ms"],
+        jup_b["p95_ms"],
+        "ms",
+        "<= 1000 ms",
+        pg_b["p95_ms"] <= 1000,
+    )
+    if raw.get("pg_burst_pool"):
+        pooled = summary_ms(raw["pg_burst_pool"])
+        add(f"  same burst, PLAYGROUND_POOL_SIZE={len(raw['pg_burst_pool'])}, p95", pooled["p95_ms"], None, "ms")
+    pg_rt, jup_rt = summary_ms(raw["pg_rt"]["done"]), summary_ms(raw["jup_rt"]["done"])
+    add(
+        "round trip of t + 10 to done/execute_reply, p50",
+        pg_rt["p50_ms"],
+        jup_rt["p50_ms"],
+        "ms",
+        "<= 3 ms",
+        pg_rt["p50_ms"] <= 3,
+    )
+    add("round trip of t + 10 to done/execute_reply, p95", pg_rt["p95_ms"], jup_rt["p95_ms"], "ms")
+    pg_res, jup_res = summary_ms(raw["pg_rt"]["result"]), summary_ms(raw["jup_rt"]["result"])
+    add("  of which the kernel's own elapsed_ms, p50", summary_ms(raw["pg_rt"]["kernel"])["p50_ms"], None, "ms")
+    add("round trip of t + 10 to result/execute_result, p50", pg_res["p50_ms"], jup_res["p50_ms"], "ms")
+    nodelay = raw.get("jup_nodelay_rt")
+    if nodelay:
+        add(
+            "  Jupyter with TCP_NODELAY on its websocket, p50",
+            pg_rt["p50_ms"],
+            summary_ms(nodelay["done"])["p50_ms"],
+            "ms",
+        )
+    plain = statistics.median(raw["plain_fit"])
+    pg_fit = statistics.median(s for s, _ in raw["pg_fit"]) / plain
+    jup_fit = statistics.median(s for s, _ in raw["jup_fit"]) / plain
+    add(
+        "5-epoch fit with progress / plain process",
+        round(pg_fit, 3),
+        round(jup_fit, 3),
+        "x",
+        "<= 1.03x",
+        pg_fit <= 1.03,
+    )
+    pss_pg, pss_jup = pg_load.get("pss_per_session_mb"), jup_load.get("pss_per_session_mb")
+    add(
+        "memory per idle session holding a tensor (PSS)",
+        pss_pg,
+        pss_jup,
+        "MB",
+        "<= 60 MB",
+        pss_pg is not None and pss_pg <= 60,
+    )
+    add(
+        "  drop in MemAvailable per session",
+        pg_load.get("available_drop_per_session_mb"),
+        jup_load.get("available_drop_per_session_mb"),
+        "MB",
+    )
+    add(
+        "idle sessions that fit in available memory (by PSS)",
+        pg_load.get("fit_in_available_memory"),
+        jup_load.get("fit_in_available_memory"),
+        "sessions",
+        ">= 200",
+        (pg_load.get("fit_in_available_memory") or 0) >= 200,
+        lower_is_better=False,
+    )
+    add(
+        "concurrent active sessions answering with p95 < 1 s",
+        pg_load.get("capacity"),
+        jup_load.get("capacity"),
+        "sessions",
+        lower_is_better=False,
+    )
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    print()
+    print(f"{'figure':<54} {'playground':>12} {'jupyter':>12} {'ratio':>8}  target")
+    for row in rows:
+        ours, theirs = fmt(row["playground"]), fmt(row["jupyter"])
+        r = f"{row['ratio']:.1f}x" if row["ratio"] is not None else "-"
+        target = row["target"] or ""
+        if row["met"] is not None:
+            target += " met" if row["met"] else " MISSED"
+        print(f"{row['figure']:<54} {ours + ' ' + row['unit']:>12} {theirs + ' ' + row['unit']:>12} {r:>8}  {target}")
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if isinstance(value, float) and value < 10 else f"{value:.0f}"
+
+
+def machine() -> dict:
+    meminfo = Path("/proc/meminfo").read_text().split("\n")[0]
+    load1, load5, _ = os.getloadavg()
+    return {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "memory": meminfo,
+        "loadavg_at_start": [round(load1, 1), round(load5, 1)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.compare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and levels (about 4 minutes)")
+    parser.add_argument("--skip-jupyter-load", action="store_true", help="no Jupyter memory/capacity levels")
+    args = parser.parse_args()
+    cfg = settings(args.quick)
+    started = time.perf_counter()
+    report = asyncio.run(run(cfg, args.skip_jupyter_load))
+    report["machine"]["loadavg_at_end"] = [round(x, 1) for x in os.getloadavg()[:2]]
+    report["duration_s"] = round(time.perf_counter() - started)
+    print_table(report["table"])
+    print("\nCPU profile (ms of CPU per run / per new session; server = uvicorn or jupyter-server process):")
+    for name, value in report["profile"].items():
+        print(f"  {name:<36} {value}")
+    out_dir = Path(__file__).resolve().parent / "results"
+    out_dir.mkdir(exist_ok=True)
+    path = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(report, indent=2))
+    print(f"\n{report['duration_s']} s; load average {report['machine']['loadavg_at_start']} at start; written {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Which device a kernel computes on, decided by the host (see gpu.py) and applied here before
+TensorFlow runs its first op, which is when it picks its devices for good."""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+
+def configure(gpu: dict | None) -> None:
+    """Expose only the assigned GPU, capped at the assigned memory; or no GPU at all."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu["index"]) if gpu else ""
+    if gpu is None:
+        return
+    physical = tf.config.list_physical_devices("GPU")
+    if physical:
+        limit = tf.config.LogicalDeviceConfiguration(memory_limit=int(gpu["memory_limit_mb"]))
+        tf.config.set_logical_device_configuration(physical[0], [limit])
+
+
+def describe(gpu: dict | None, cpu_reason: str) -> dict:
+    """The `device` part of the kernel's info, shown in the session bar."""
+    if tf.config.list_logical_devices("GPU"):
+        return {"device": "GPU", "gpu": gpu}
+    if gpu is not None:
+        return {"device": "CPU", "gpu": None, "device_note": "a GPU slice was assigned but no GPU is visible"}
+    return {"device": "CPU", "gpu": None, "device_note": cpu_reason}

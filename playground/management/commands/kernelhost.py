@@ -1,0 +1,57 @@
+"""`manage.py kernelhost`: run kernels for the web processes, reached through the Redis layer.
+
+Start one or more per machine (GPU machines included) with the same REDIS_URL as the web
+processes; each publishes its free capacity and serves the sessions placed on it. SIGTERM or
+SIGINT ends every kernel it runs and withdraws it from the cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import uuid
+
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from playground.kernel import placement
+from playground.kernel.host import KernelHost
+
+log = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Run a kernel host: serve TensorFlow sessions for the web processes over the Redis layer."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--name", default="", help="channel name (default: kernelhost.<host>-<pid>-<random>)")
+
+    def handle(self, *args, name: str = "", **options) -> None:
+        if not settings.REDIS_URL:
+            raise CommandError("REDIS_URL is not set: kernel hosts are reached through the Redis channel layer")
+        channel = name or f"kernelhost.{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        asyncio.run(self._serve(channel))
+
+    async def _serve(self, channel: str) -> None:
+        host = KernelHost(
+            get_channel_layer(),
+            channel,
+            settings.PLAYGROUND_LIMITS,
+            settings.PLAYGROUND_SANDBOX,
+            placement=placement.configured(),
+        )
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        await host.start()
+        log.info("kernel host %s serving", channel)
+        self.stdout.write(f"kernel host {channel} ready", ending="\n")
+        self.stdout.flush()
+        await stopping.wait()
+        log.info("kernel host %s stopping", channel)
+        await host.stop()

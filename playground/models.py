@@ -1,0 +1,148 @@
+"""Shared snippets: immutable, content-addressed, moderated in the admin."""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .snippets import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids
+
+
+@functools.cache
+def tensorflow_version() -> str:
+    """The installed TensorFlow's version, read from package metadata (nothing is imported)."""
+    for name in ("tensorflow-cpu", "tensorflow"):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return ""
+
+
+class SnippetManager(models.Manager["Snippet"]):
+    def create_or_get(self, submission: Submission) -> tuple[Snippet, bool]:
+        """The snippet with this content: the existing one (False) or a new one (True).
+
+        Ids are tried shortest first; an id held by different content (a collision) moves on
+        to a longer prefix of the same digest, so one content always lands on one id.
+        """
+        parent = self._parent(submission.parent)
+        if parent is not None and parent.has_content(submission.code, submission.title, parent.parent_id):
+            return parent, False  # shared again unchanged: the link it came from
+        for snippet_id in candidate_ids(submission.digest):
+            snippet, created = self._get_or_insert(snippet_id, submission)
+            if created or snippet.has_content(submission.code, submission.title, submission.parent):
+                return snippet, created
+        raise RuntimeError("every prefix of a SHA-256 digest collided")  # pragma: no cover
+
+    def _parent(self, parent_id: str | None) -> Snippet | None:
+        if parent_id is None:
+            return None
+        parent = self.filter(pk=parent_id).only("id", "code", "title", "parent_id", "visibility").first()
+        if parent is None or parent.is_removed:
+            raise SubmissionError(400, f"There is no snippet {parent_id} to fork.")
+        return parent
+
+    def _get_or_insert(self, snippet_id: str, submission: Submission) -> tuple[Snippet, bool]:
+        existing = self.filter(pk=snippet_id).first()
+        if existing is not None:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return self.create(id=snippet_id, **self._fields(submission)), True
+        except IntegrityError:  # created by a concurrent request between our read and insert
+            return self.get(pk=snippet_id), False
+
+    @staticmethod
+    def _fields(submission: Submission) -> dict:
+        return {
+            "code": submission.code,
+            "title": submission.title,
+            "parent_id": submission.parent,
+            "outputs": submission.outputs,
+            "outputs_truncated": submission.outputs_truncated,
+            "tf_version": tensorflow_version(),
+        }
+
+
+MODERATION_FIELDS = ("visibility", "moderation_note")
+
+
+class Snippet(models.Model):
+    class Visibility(models.TextChoices):
+        LISTED = "listed", "listed"
+        UNLISTED = "unlisted", "unlisted: the link works, but no search engines or link previews"
+        REMOVED = "removed", "removed: the link says it was removed"
+
+    id = models.CharField(primary_key=True, max_length=43, editable=False)
+    code = models.TextField(editable=False)
+    title = models.CharField(max_length=MAX_TITLE_CHARS, blank=True, editable=False)
+    outputs = models.JSONField(default=list, blank=True, editable=False)
+    outputs_truncated = models.BooleanField(default=False, editable=False)
+    tf_version = models.CharField("TensorFlow version", max_length=40, blank=True, editable=False)
+    # Part of the id, so it must outlive its parent's moderation: remove snippets, never delete them
+    # while they have forks (PROTECT makes the admin refuse).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="forks", editable=False
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.LISTED)
+    moderation_note = models.TextField(blank=True, help_text="Why it was unlisted or removed (never shown).")
+
+    objects = SnippetManager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.display_title}"
+
+    def save(self, *args, **kwargs) -> None:
+        """Snippets are immutable: once stored, a save only writes the moderation fields."""
+        if not self._state.adding:
+            fields = kwargs.get("update_fields") or MODERATION_FIELDS
+            kwargs["update_fields"] = [name for name in fields if name in MODERATION_FIELDS]
+        super().save(*args, **kwargs)
+
+    def has_content(self, code: str, title: str, parent_id: str | None) -> bool:
+        return (self.code, self.title, self.parent_id) == (code, title, parent_id)
+
+    @property
+    def url(self) -> str:
+        return f"/s/{self.id}"
+
+    @property
+    def embed_url(self) -> str:
+        return f"/e/{self.id}"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.visibility == self.Visibility.REMOVED
+
+    @property
+    def is_unlisted(self) -> bool:
+        return self.visibility == self.Visibility.UNLISTED
+
+    @property
+    def display_title(self) -> str:
+        """The title, or the code's first non-blank line."""
+        if self.title:
+            return self.title
+        first = next((line.strip() for line in self.code.splitlines() if line.strip()), "")
+        return first if len(first) <= 80 else first[:79] + "…"
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "code": self.code,
+            "outputs": self.outputs,
+            "outputs_truncated": self.outputs_truncated,
+            "tf_version": self.tf_version,
+            "parent": self.parent_id,
+            "created": self.created.isoformat(),
+        }

@@ -1,0 +1,169 @@
+"""Shared snippets: their limits, their content-addressed ids, and checking what a client sends.
+
+A snippet's id is derived from its content, Go playground style: salted SHA-256 over a canonical
+encoding of the code, the title and the parent's id, URL-safe base64, the first 11 characters
+(more only on a collision). docs/api.md explains what counts as content and why. Standard
+library only: settings.py imports this, the model and the views build on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+
+from .snippet_outputs import BadOutputs, clean_outputs
+
+ID_SALT = b"tf-playground snippet v1\n"
+"""Part of every id. A constant, not SECRET_KEY, so links are the same on every deployment."""
+ID_LENGTH = 11
+"""Characters of the digest an id keeps (66 bits), Go playground's figure."""
+ID_PATTERN = r"[A-Za-z0-9_-]{11,43}"
+MAX_TITLE_CHARS = 120
+
+
+@dataclasses.dataclass(frozen=True)
+class SnippetLimits:
+    max_output_bytes: int = 256 * 1024
+    """Recorded outputs kept per snippet (JSON); later messages are dropped and the snippet says so."""
+    max_request_bytes: int = 2 * 1024 * 1024
+    """Largest POST /api/snippets body; a larger one is refused with 413."""
+    creates_per_window: int = 30
+    """Snippets one client (IP address) may create per window before getting 429."""
+    rate_window_s: int = 600
+    """The rate-limit window, in seconds."""
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            if getattr(self, field.name) <= 0:
+                raise ValueError(f"Snippet limit {field.name} must be positive, got {getattr(self, field.name)!r}")
+
+
+def snippet_env_name(field_name: str) -> str:
+    return f"PLAYGROUND_SNIPPET_{field_name.upper()}"
+
+
+def snippet_limits_from_env(environ: Mapping[str, str] = os.environ) -> SnippetLimits:
+    """Defaults, overridden by PLAYGROUND_SNIPPET_<NAME> variables; a malformed value fails loudly."""
+    overrides: dict[str, int] = {}
+    for field in dataclasses.fields(SnippetLimits):
+        raw = environ.get(snippet_env_name(field.name))
+        if raw is None or raw == "":
+            continue
+        try:
+            overrides[field.name] = int(raw)
+        except ValueError:
+            raise ValueError(f"{snippet_env_name(field.name)}={raw!r} is not a valid int") from None
+    return SnippetLimits(**overrides)
+
+
+# ---------- content and ids ----------
+
+
+def canonical_content(code: str, title: str, parent: str | None) -> bytes:
+    """The bytes an id is derived from: sorted-key, compact JSON in UTF-8."""
+    content = {"code": code, "parent": parent, "title": title}
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def content_digest(code: str, title: str, parent: str | None) -> str:
+    """The full digest (43 URL-safe characters); an id is a prefix of it."""
+    digest = hashlib.sha256(ID_SALT + canonical_content(code, title, parent)).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def candidate_ids(digest: str) -> Iterator[str]:
+    """Ids to try, shortest first: 11 characters, one more per collision with other content.
+
+    Like the Go playground, an id never ends in "_" or "-" (chat apps cut trailing punctuation
+    off links), so such a prefix grows until it ends in a letter or digit.
+    """
+    for length in range(ID_LENGTH, len(digest) + 1):
+        if digest[length - 1] not in "_-":
+            yield digest[:length]
+
+
+# ---------- what a client sends ----------
+
+
+class SubmissionError(Exception):
+    """A POST that cannot be stored; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclasses.dataclass(frozen=True)
+class Submission:
+    code: str
+    title: str = ""
+    parent: str | None = None
+    outputs: list[dict] = dataclasses.field(default_factory=list)
+    outputs_truncated: bool = False
+
+    @property
+    def digest(self) -> str:
+        return content_digest(self.code, self.title, self.parent)
+
+
+def parse_submission(body: bytes, max_code_bytes: int, limits: SnippetLimits) -> Submission:
+    """Check a POST body ({"code", "title"?, "outputs"?, "parent"?}); raise SubmissionError."""
+    if len(body) > limits.max_request_bytes:
+        raise SubmissionError(413, f"The request is over {limits.max_request_bytes} bytes.")
+    data = _json_object(body)
+    code = _code(data.get("code"), max_code_bytes)
+    try:
+        outputs, truncated = clean_outputs(data.get("outputs"), limits.max_output_bytes)
+    except BadOutputs as exc:
+        raise SubmissionError(400, str(exc)) from None
+    return Submission(code, clean_title(data.get("title")), _parent(data.get("parent")), outputs, truncated)
+
+
+def _json_object(body: bytes) -> dict:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise SubmissionError(400, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise SubmissionError(400, 'The body must be a JSON object like {"code": "..."}.')
+    return data
+
+
+def _code(code: object, max_code_bytes: int) -> str:
+    if not isinstance(code, str):
+        raise SubmissionError(400, '"code" is required and must be a string.')
+    # One spelling of line ends, so the same program always gets the same id.
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    if not code.strip():
+        raise SubmissionError(400, '"code" is empty.')
+    if len(code.encode()) > max_code_bytes:
+        raise SubmissionError(413, f"The code is over {max_code_bytes // 1024} KiB.")
+    return code
+
+
+_TITLE_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
+
+
+def clean_title(title: object) -> str:
+    """One line, trimmed, at most MAX_TITLE_CHARS; a missing title is ""."""
+    if title is None:
+        return ""
+    if not isinstance(title, str):
+        raise SubmissionError(400, '"title" must be a string.')
+    title = _TITLE_SPACE.sub(" ", title).strip()
+    if len(title) > MAX_TITLE_CHARS:
+        raise SubmissionError(400, f'"title" is over {MAX_TITLE_CHARS} characters.')
+    return title
+
+
+def _parent(parent: object) -> str | None:
+    if parent is None or parent == "":
+        return None
+    if not isinstance(parent, str) or not re.fullmatch(ID_PATTERN, parent):
+        raise SubmissionError(400, '"parent" must be a snippet id.')
+    return parent

@@ -1,0 +1,134 @@
+"""Shared snippets over HTTP: the JSON API (docs/api.md), a link's page and its embed.
+
+Views are check -> model method -> respond; what a snippet is and how its id is made lives in
+playground/snippets.py and playground/models.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_POST, require_safe
+
+from . import ratelimit
+from .models import Snippet
+from .snippets import ID_PATTERN, SubmissionError, parse_submission
+
+EMBED_MAX_AGE_S = 300
+"""Browsers and proxies may keep an embed this long (snippets never change; moderation might)."""
+DESCRIPTION_CHARS = 200
+
+
+# ---------- API ----------
+
+
+@require_POST
+def api_create(request: HttpRequest) -> JsonResponse:
+    limits = settings.PLAYGROUND_SNIPPET_LIMITS
+    wait = ratelimit.hit(
+        f"snippet-create:{ratelimit.client_key(request)}", limits.creates_per_window, limits.rate_window_s
+    )
+    if wait is not None:
+        return _json_error(429, f"Too many snippets shared from here; try again in {wait} s.", retry_after=wait)
+    try:
+        submission = parse_submission(_body(request), settings.PLAYGROUND_LIMITS.max_code_bytes, limits)
+        snippet, created = Snippet.objects.create_or_get(submission)
+    except SubmissionError as exc:
+        return _json_error(exc.status, str(exc))
+    if snippet.is_removed:
+        return _json_error(410, "This content was removed by the moderators; it cannot be shared again.")
+    return JsonResponse({"id": snippet.id, "url": snippet.url}, status=201 if created else 200)
+
+
+@require_safe
+def api_detail(request: HttpRequest, snippet_id: str) -> JsonResponse:
+    snippet = _find(snippet_id)
+    if snippet is None:
+        return _json_error(404, f"There is no snippet {snippet_id!r}.")
+    if snippet.is_removed:
+        return _json_error(410, "This snippet was removed by the moderators.")
+    return JsonResponse(snippet.as_json(), json_dumps_params={"ensure_ascii": False})
+
+
+def _body(request: HttpRequest) -> bytes:
+    limit = settings.PLAYGROUND_SNIPPET_LIMITS.max_request_bytes
+    if int(request.headers.get("Content-Length") or 0) > limit:
+        raise SubmissionError(413, f"The request is over {limit} bytes.")
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise SubmissionError(413, "The request is too large.") from None
+
+
+def _json_error(status: int, message: str, retry_after: int | None = None) -> JsonResponse:
+    response = JsonResponse({"error": message}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+# ---------- pages ----------
+
+
+@require_safe
+def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    if request.GET.get("embed", "0") not in ("", "0"):
+        return snippet_embed(request, snippet_id)
+    snippet = _find(snippet_id, with_parent=True)
+    if snippet is None or snippet.is_removed:
+        return _gone(request, snippet_id, snippet)
+    # As on /: the session cookie binds this browser to its kernel once Run is pressed.
+    if request.session.session_key is None:
+        request.session.save()
+    return render(request, "snippet.html", _context(request, snippet))
+
+
+@xframe_options_exempt
+@require_safe
+def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    snippet = _find(snippet_id)
+    if snippet is None or snippet.is_removed:
+        return _gone(request, snippet_id, snippet, template="embed_gone.html")
+    response = render(request, "embed.html", _context(request, snippet))
+    patch_cache_control(response, public=True, max_age=EMBED_MAX_AGE_S)
+    return response
+
+
+def _find(snippet_id: str, with_parent: bool = False) -> Snippet | None:
+    if not _well_formed(snippet_id):
+        return None
+    snippets = Snippet.objects.select_related("parent") if with_parent else Snippet.objects
+    return snippets.filter(pk=snippet_id).first()
+
+
+def _gone(request: HttpRequest, snippet_id: str, snippet: Snippet | None, template: str = "snippet_gone.html"):
+    """404 for an unknown id (with what may be wrong with the link), 410 for a removed snippet."""
+    context = {"snippet_id": snippet_id, "removed": snippet is not None, "id_pattern_ok": _well_formed(snippet_id)}
+    return render(request, template, context, status=410 if snippet is not None else 404)
+
+
+def _well_formed(snippet_id: str) -> bool:
+    return re.fullmatch(ID_PATTERN, snippet_id) is not None
+
+
+def _context(request: HttpRequest, snippet: Snippet) -> dict:
+    return {
+        "ws_path": "/ws/session/",
+        "snippet": snippet,
+        "snippet_data": snippet.as_json(),
+        "absolute_url": request.build_absolute_uri(snippet.url),
+        "description": _description(snippet.code),
+        "code_lines": snippet.code.split("\n"),
+    }
+
+
+def _description(code: str) -> str:
+    """The code as one line of text for link previews."""
+    text = " ".join(line.strip() for line in code.splitlines() if line.strip())
+    return text if len(text) <= DESCRIPTION_CHARS else text[: DESCRIPTION_CHARS - 1] + "…"

@@ -1,0 +1,59 @@
+"""The page in two languages, the examples gallery in it, and the front-end size budget (fast)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from playground import examples
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET_BYTES = 100_000  # our own JS + CSS before compression (vendored libraries aside)
+
+
+def test_a_spanish_browser_gets_the_spanish_interface(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9").content.decode()
+    assert '<html lang="es">' in html
+    assert ">Ejecutar</button>" in html and ">Interrumpir</button>" in html
+    assert "Función de coste propia: Huber" in html  # the examples, in Spanish too
+
+
+def test_an_english_browser_gets_the_english_interface(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert '<html lang="en">' in html and ">Run</button>" in html
+    assert "A custom loss: Huber" in html
+
+
+def test_the_switcher_sets_the_language_for_the_next_pages(client):
+    client.get("/")
+    response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert response.status_code == 302
+    assert ">Ejecutar</button>" in client.get("/").content.decode()
+
+
+def test_every_example_is_in_the_page_as_data(client):
+    html = client.get("/").content.decode()
+    assert 'id="examples-data"' in html
+    for example in examples.EXAMPLES:
+        assert f'value="{example.slug}"' in html
+
+
+def test_the_compiled_spanish_catalogue_is_there():
+    # Committed, so serving needs no gettext; `make messages` rebuilds it after a template change.
+    assert (ROOT / "locale" / "es" / "LC_MESSAGES" / "django.mo").exists()
+
+
+def test_our_own_js_and_css_stay_under_100_kb():
+    files = [*(ROOT / "static" / "js").glob("*.js"), *(ROOT / "static" / "css").glob("*.css")]
+    total = sum(f.stat().st_size for f in files)
+    assert total < BUDGET_BYTES, f"own JS + CSS is {total:,} bytes; the budget is {BUDGET_BYTES:,}"
+
+
+def test_vendored_libraries_are_version_named_and_licensed():
+    for folder in (ROOT / "static" / "vendor").iterdir():
+        assert re.fullmatch(r"[a-z0-9-]+-\d+\.\d+\.\d+", folder.name), folder.name
+        assert (folder / "LICENSE").exists()
