@@ -30,6 +30,12 @@ migrate: setup
 bench: setup
 	$(BIN)/python -m bench
 
+.PHONY: bench-compare
+# The playground against Jupyter Server + ipykernel on the same work (docs/benchmarks.md);
+# installs Jupyter into bench/.venv-jupyter on first use. BENCH_ARGS=--quick for a short run.
+bench-compare: setup serve-packages
+	$(BIN)/python -m bench.compare $(BENCH_ARGS)
+
 .PHONY: bench-page messages
 # First paint of / with a cold cache, and the size of our own JS and CSS (docs/benchmarks.md).
 bench-page: setup system-packages

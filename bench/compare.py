@@ -376,18 +376,19 @@ def print_table(rows: list[dict]) -> None:
     print()
     print(f"{'figure':<54} {'playground':>12} {'jupyter':>12} {'ratio':>8}  target")
     for row in rows:
-        ours, theirs = fmt(row["playground"]), fmt(row["jupyter"])
+        ours, theirs = fmt(row["playground"], row["unit"]), fmt(row["jupyter"], row["unit"])
         r = f"{row['ratio']:.1f}x" if row["ratio"] is not None else "-"
         target = row["target"] or ""
         if row["met"] is not None:
             target += " met" if row["met"] else " MISSED"
-        print(f"{row['figure']:<54} {ours + ' ' + row['unit']:>12} {theirs + ' ' + row['unit']:>12} {r:>8}  {target}")
+        print(f"{row['figure']:<54} {ours:>12} {theirs:>12} {r:>8}  {target}")
 
 
-def fmt(value) -> str:
+def fmt(value, unit: str) -> str:
     if value is None:
         return "-"
-    return f"{value:.3g}" if isinstance(value, float) and value < 10 else f"{value:.0f}"
+    number = f"{value:.3g}" if isinstance(value, float) and value < 10 else f"{value:.0f}"
+    return f"{number} {unit}"
 
 
 def machine() -> dict:

@@ -135,6 +135,8 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 120, "prefix": "playground"},
         }
     }
+    # Rate limits and other cached counts must be shared by every web process.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000, "expiry": 120}}
