@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 KERNEL_CODE_DIR = Path(__file__).resolve().parent  # holds runtime/, imported as `runtime`
 SANDBOX_CODE_DIR = "/opt/playground"  # where the sandbox sees it
+SANDBOX_VENV = "/opt/venv"  # where the sandbox sees the project's virtualenv
 SCRATCH = "/scratch"  # a kernel's scratch folder, inside the sandbox
 NOBODY = 65534
 
@@ -80,7 +81,7 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
             "or set PLAYGROUND_SANDBOX=0 to run kernels without isolation (unsafe)"
         )
     env = {**BASE_ENV, "HOME": SCRATCH, "TMPDIR": SCRATCH, "PYTHONPATH": SANDBOX_CODE_DIR}
-    argv = [bwrap, *_namespaces(), *_filesystem(), *_environment(env), "--chdir", "/", sys.executable, *command]
+    argv = [bwrap, *_namespaces(), *_filesystem(), *_environment(env), "--chdir", "/", _sandbox_python(), *command]
     return Launch(argv=argv, env={}, cwd="/")
 
 
@@ -118,7 +119,9 @@ def _namespaces() -> list[str]:
 
 
 def _filesystem() -> list[str]:
-    args = ["--ro-bind", "/usr", "/usr"]
+    # Mount points first: a later mount would hide binds made beneath it (a project in /tmp).
+    args = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--perms", "0755", "--dir", SCRATCH]
+    args += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -128,15 +131,25 @@ def _filesystem() -> list[str]:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
     made: set[str] = set()
-    for source in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}):
-        if not source.startswith("/usr/"):
-            args += [*_parents(source, made), "--ro-bind", source, source]
+    base = os.path.realpath(sys.base_prefix)
+    if not base.startswith("/usr/"):  # e.g. pyenv: the venv's python points here
+        args += [*_parents(base, made), "--ro-bind", base, base]
+    if _in_venv():  # at a fixed place, never where the project is (under /tmp in CI, say)
+        args += [*_parents(SANDBOX_VENV, made), "--ro-bind", sys.prefix, SANDBOX_VENV]
     runtime = str(KERNEL_CODE_DIR / "runtime")
     args += [*_parents(f"{SANDBOX_CODE_DIR}/runtime", made), "--ro-bind", runtime, f"{SANDBOX_CODE_DIR}/runtime"]
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--perms", "0755", "--dir", SCRATCH]
     for device in sorted(glob.glob("/dev/nvidia*")):  # GPU hosts: the driver's device nodes
         args += ["--dev-bind", device, device]
     return args
+
+
+def _in_venv() -> bool:
+    return sys.prefix != sys.base_prefix
+
+
+def _sandbox_python() -> str:
+    """The interpreter as the sandbox sees it: the venv's, at its fixed place, if there is one."""
+    return f"{SANDBOX_VENV}/bin/python" if _in_venv() else sys.executable
 
 
 def _parents(path: str, made: set[str]) -> list[str]:
