@@ -66,6 +66,17 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if message.id is not None:
             self.pending.add(message.id)
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes stale database connections in a worker thread before every handler;
+        # only connect (the session lookup) touches the database, so the hot path skips that
+        # hop: it was ~12 % of the web process's time per run (bench.compare's profile).
+        if message["type"] == "kernel.message":
+            await self.kernel_message(message)
+        elif message["type"] == "websocket.receive":
+            await self.websocket_receive(message)
+        else:
+            await super().dispatch(message)
+
     async def kernel_message(self, event: dict) -> None:
         text = event["text"]
         if '"done"' in text:

@@ -38,18 +38,22 @@ class Verdict:
 
 @dataclass
 class RunClock:
+    """CPU time is read from the first check on (CHECK_EVERY_S into the run), not at its start:
+    most runs end sooner, and reading a many-threaded process's /proc stat on every run cost
+    the round trip more than the half second of CPU time it leaves uncounted."""
+
     limits: Limits
     pid: int | None
     started: float = field(default_factory=time.monotonic)
-    cpu_at_start: float = 0.0
+    cpu_at_first_check: float | None = None
     warned: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        self.cpu_at_start = cpu_seconds(self.pid)
-
     def check(self) -> Verdict | None:
+        cpu_now = cpu_seconds(self.pid)
+        if self.cpu_at_first_check is None:
+            self.cpu_at_first_check = cpu_now
         used = {
-            "cpu_seconds_per_run": cpu_seconds(self.pid) - self.cpu_at_start,
+            "cpu_seconds_per_run": cpu_now - self.cpu_at_first_check,
             "wall_seconds_per_run": time.monotonic() - self.started,
         }
         for name, spent in used.items():
