@@ -44,15 +44,19 @@ class Cluster:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for process in [*(w.process for w in self.webs), *self.kernelhosts, self.redis]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-        for process in [*(w.process for w in self.webs), *self.kernelhosts, self.redis]:
-            if process is not None:
-                try:
-                    process.wait(30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        # Web processes and kernel hosts first, while Redis still answers: a receive waiting
+        # for Redis to come back would otherwise hold their shutdown.
+        for group in ([*(w.process for w in self.webs), *self.kernelhosts], [self.redis]):
+            for process in group:
+                if process is not None and process.poll() is None:
+                    process.terminate()
+            for process in group:
+                if process is not None:
+                    try:
+                        process.wait(30)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+                        process.wait()
         self._data.cleanup()
 
     def _start(self) -> None:

@@ -21,16 +21,46 @@ from .cluster import Cluster
 from .site import connect, execute, session_cookie
 
 
-async def visitor(base: str, number: int, until: float, latencies: list[float], errors: list[str]) -> None:
-    cookie = await asyncio.to_thread(session_cookie, base)
-    async with await connect(base, cookie) as websocket:
-        await execute(websocket, f"t = tf.fill([64, 64], {number}.0)", "setup")
+class Ramp:
+    """All visitors open their sessions first; the measured phase starts once all are in."""
+
+    def __init__(self, visitors: int, seconds: float):
+        self.waiting, self.seconds = visitors, seconds
+        self.all_in = asyncio.Event()
+        self.until = 0.0
+        self.ramp_s = 0.0
+        self._started = time.monotonic()
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.ramp_s = time.monotonic() - self._started
+            self.until = time.monotonic() + self.seconds
+            self.all_in.set()
+
+
+async def visitor(base: str, number: int, ramp: Ramp, latencies: list[float], errors: list[str]) -> None:
+    try:
+        cookie = await asyncio.to_thread(session_cookie, base)
+        websocket = await asyncio.wait_for(connect(base, cookie), 60)
+        await asyncio.wait_for(execute(websocket, f"t = tf.fill([64, 64], {number}.0)", "setup"), 60)
+    except Exception as exc:
+        errors.append(f"visitor {number} could not start: {exc!r}")
+        ramp.arrived()
+        return
+    ramp.arrived()
+    async with websocket:
+        await ramp.all_in.wait()
         step = 0
-        while time.monotonic() < until:
+        while time.monotonic() < ramp.until:
             step += 1
             code = f"int(tf.reduce_sum(t + {step}))"
             started = time.perf_counter()
-            messages = await execute(websocket, code, uuid.uuid4().hex)
+            try:
+                messages = await asyncio.wait_for(execute(websocket, code, uuid.uuid4().hex), 60)
+            except TimeoutError:
+                errors.append(f"visitor {number} step {step}: no answer within 60 s")
+                return
             latencies.append(time.perf_counter() - started)
             results = [m for m in messages if m["type"] == "result"]
             expected = str(64 * 64 * (number + step))
@@ -46,9 +76,10 @@ def memory_available_mb() -> float:
     return 0.0
 
 
-async def sample_memory(until: float, samples: list[tuple[float, float]], every_s: float) -> None:
+async def sample_memory(ramp: Ramp, samples: list[tuple[float, float]], every_s: float) -> None:
+    await ramp.all_in.wait()
     start = time.monotonic()
-    while time.monotonic() < until:
+    while time.monotonic() < ramp.until:
         samples.append((round(time.monotonic() - start, 1), round(memory_available_mb(), 1)))
         await asyncio.sleep(every_s)
 
@@ -60,14 +91,14 @@ async def run(args: argparse.Namespace) -> dict:
         latencies: list[float] = []
         errors: list[str] = []
         samples: list[tuple[float, float]] = []
-        until = time.monotonic() + args.seconds
-        started = time.monotonic()
-        visitors = [visitor(bases[n % len(bases)], n, until, latencies, errors) for n in range(args.sessions)]
-        await asyncio.gather(sample_memory(until, samples, args.sample_every), *visitors)
-        elapsed = time.monotonic() - started
+        ramp = Ramp(args.sessions, args.seconds)
+        visitors = [visitor(bases[n % len(bases)], n, ramp, latencies, errors) for n in range(args.sessions)]
+        await asyncio.gather(sample_memory(ramp, samples, args.sample_every), *visitors)
+        elapsed = args.seconds
     ms = [x * 1000 for x in latencies]
     report = {
         "sessions": args.sessions,
+        "ramp_up_s": round(ramp.ramp_s, 1),
         "seconds": round(elapsed, 1),
         "runs": len(ms),
         "errors": len(errors),

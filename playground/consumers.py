@@ -78,10 +78,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def kernel_message(self, event: dict) -> None:
-        text = event["text"]
-        if '"done"' in text:
-            self.pending.discard(json.loads(text).get("id"))
-        await self.send(text_data=text)
+        for text in bus.event_texts(event):
+            if '"done"' in text:
+                self.pending.discard(json.loads(text).get("id"))
+            await self.send(text_data=text)
 
     async def _attach(self) -> None:
         # (Again after an outage: a restarted Redis has forgotten the group.)

@@ -25,10 +25,15 @@ ERROR = "error"
 PROGRESS = "progress"
 DONE = "done"
 VARIABLES = "variables"
-SERVER_TYPES = frozenset({STATUS, STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES})
+# The session's scratch folder, over the kernel's own link (issue 4; docs/protocol.md "Files"):
+# the host asks, the kernel's control thread answers with the request's `ref`. They reach
+# HTTP views (playground/files.py), never a websocket.
+FILE_REQUESTS = frozenset({"files_list", "files_read", "files_write"})
+FILE_REPLIES = frozenset({"files_listing", "files_chunk", "files_written", "files_error"})
+SERVER_TYPES = frozenset({STATUS, STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES}) | FILE_REPLIES
 
 # What a kernel process may say about a request; the host checks every line against it.
-KERNEL_TYPES = frozenset({STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES})
+KERNEL_TYPES = frozenset({STREAM, RESULT, ERROR, PROGRESS, DONE, VARIABLES}) | FILE_REPLIES
 
 STATES = ("starting", "idle", "busy", "dead")
 

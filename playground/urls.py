@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_snippets
+from . import views, views_files, views_snippets
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -11,5 +11,8 @@ urlpatterns = [
     path("e/<str:snippet_id>", views_snippets.snippet_embed, name="snippet-embed"),
     path("api/snippets", views_snippets.api_create, name="api-snippets"),
     path("api/snippets/<str:snippet_id>", views_snippets.api_detail, name="api-snippet"),
+    # The session's scratch folder (docs/files.md): list and upload, download one file.
+    path("files/", views_files.folder, name="files"),
+    path("files/<path:name>", views_files.download, name="file"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language, for the switcher
 ]

@@ -63,6 +63,7 @@ class BusClient:
         self.status_history: list[dict] = []
         self._statuses: list[dict] = []
         self._pending: list[dict] = []
+        self._unread: list[dict] = []  # messages of an event not yet handed out
 
     async def attach(self) -> dict:
         self.channel = await self.layer.new_channel()
@@ -131,8 +132,10 @@ class BusClient:
             await session.shutdown("the test is over")
 
     async def _receive(self) -> dict:
-        event = await self.layer.receive(self.channel)
-        message = json.loads(event["text"])
+        while not self._unread:
+            event = await self.layer.receive(self.channel)
+            self._unread.extend(json.loads(text) for text in bus.event_texts(event))
+        message = self._unread.pop(0)
         if message["type"] == "status":
             self.status_history.append(message)
             self._statuses.append(message)

@@ -19,7 +19,8 @@ ATTACH = "kernel.attach"
 EXECUTE = "kernel.execute"
 INTERRUPT = "kernel.interrupt"
 RESTART = "kernel.restart"
-MESSAGE = "kernel.message"  # host -> consumer: {"text": <protocol JSON>}
+FILES = "kernel.files"  # {"owner", "reply", "request": a protocol.FILE_REQUESTS message}; answered on `reply`
+MESSAGE = "kernel.message"  # host -> consumer: {"text": <protocol JSON>} or {"texts": [...]}
 
 
 def owner_for(session_key: str) -> str:
@@ -48,5 +49,19 @@ def request(owner: str, reply: str, message: protocol.ClientMessage, client: str
     return {"type": kind, **base}
 
 
+def files(owner: str, reply: str, request: dict) -> dict:
+    return {"type": FILES, "owner": owner, "reply": reply, "request": request}
+
+
 def text_event(text: str) -> dict:
     return {"type": MESSAGE, "text": text}
+
+
+def texts_event(texts: list[str]) -> dict:
+    """Several messages for one consumer in one channel-layer event, sent in this order."""
+    return {"type": MESSAGE, "texts": texts}
+
+
+def event_texts(event: dict) -> list[str]:
+    """The protocol messages a `kernel.message` event carries, in order."""
+    return event.get("texts") or [event["text"]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import shutil
 import tempfile
@@ -46,6 +47,8 @@ class KernelHost:
         self._scratch_root = scratch_root or Path(tempfile.mkdtemp(prefix="playground-kernels-"))
         self.pool = KernelPool(self._scratch_root, limits, sandbox_settings)
         self._tasks: list[asyncio.Task] = []
+        self._outgoing: dict[str, list[str]] = {}  # consumer channel -> texts not yet sent
+        self._senders: dict[str, asyncio.Task] = {}  # consumer channel -> the task sending them
 
     def start(self) -> asyncio.Task:
         """Start serving at once; the returned task finishes when the pool is warm."""
@@ -74,6 +77,9 @@ class KernelHost:
         kind, owner = message.get("type"), message.get("owner")
         if not isinstance(owner, str):
             return
+        if kind == bus.FILES:  # never starts a kernel: only a session's running one has files
+            await self._files(owner, message)
+            return
         session = self.sessions.get(owner)
         if session is None:
             client = str(message.get("client", ""))
@@ -87,6 +93,14 @@ class KernelHost:
             await session.interrupt()
         elif kind == bus.RESTART:
             await session.restart()
+
+    async def _files(self, owner: str, message: dict) -> None:
+        request, session = message.get("request"), self.sessions.get(owner)
+        ref = request.get("ref") if isinstance(request, dict) else None
+        refusal = session.files_request(request, message["reply"]) if session else "this session has no kernel"
+        if refusal:
+            reply = {"type": "files_error", "ref": ref, "code": "no_kernel", "message": refusal}
+            await self.reply(message["reply"], json.dumps(reply))
 
     def _admit(self, session: KernelSession) -> str | None:
         """Why `session` may not start a kernel now, or None."""
@@ -102,13 +116,32 @@ class KernelHost:
         return None
 
     async def reply(self, channel: str, text: str) -> None:
-        try:
-            await self.layer.send(channel, bus.text_event(text))
-        except ChannelFull:
-            log.warning("dropped a message for %s: its channel is full", channel)
+        """Queue a message for one consumer; what a kernel wrote in one go leaves as one event.
+
+        A quick run's result, variables and done arrive together; sending them as one channel
+        layer message instead of three is most of a round trip's cost through Redis. One sender
+        per channel keeps the order."""
+        self._outgoing.setdefault(channel, []).append(text)
+        if channel not in self._senders:
+            self._senders[channel] = asyncio.create_task(self._drain(channel))
 
     async def broadcast(self, owner: str, text: str) -> None:
+        if self._senders:  # keep order: what was said to one consumer goes out first
+            await asyncio.gather(*self._senders.values(), return_exceptions=True)
         await self.layer.group_send(bus.group_name(owner), bus.text_event(text))
+
+    async def _drain(self, channel: str) -> None:
+        try:
+            while self._outgoing.get(channel):
+                texts = self._outgoing.pop(channel)
+                try:
+                    await self.layer.send(channel, bus.texts_event(texts))
+                except ChannelFull:
+                    log.warning("dropped %d messages for %s: its channel is full", len(texts), channel)
+                except Exception as exc:  # e.g. Redis restarting
+                    log.warning("could not reach %s (%s)", channel, exc)
+        finally:
+            self._senders.pop(channel, None)
 
     async def cull_idle(self) -> None:
         limit = self.limits.idle_timeout_s

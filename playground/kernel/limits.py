@@ -28,8 +28,8 @@ class Limits:
     """After Interrupt, how long a run may take to stop before its kernel is killed."""
     idle_timeout_s: float = 1800.0
     """A kernel that has run nothing for this long is shut down (its variables are lost)."""
-    pool_size: int = 2
-    """Kernels kept forked, warmed up and ready for new visitors."""
+    pool_size: int = 4
+    """Kernels kept forked, warmed up and ready for new visitors (~19 MB each while idle)."""
     max_kernels: int = 100
     """Kernels one host runs at once (pool included); beyond this new visitors are refused."""
     kernel_start_timeout_s: float = 60.0
@@ -52,6 +52,10 @@ class Limits:
     """Kernels one client address may hold at once (a classroom behind one NAT address counts once)."""
     gpu_memory_mb: int = 2048
     """GPU memory of one kernel's slice; a GPU takes as many kernels as whole slices fit."""
+    max_upload_bytes: int = 32 * 1024**2
+    """One file uploaded into a session's scratch folder (`POST /files/`)."""
+    max_download_bytes: int = 64 * 1024**2
+    """One file downloaded from a session's scratch folder (`GET /files/<name>`)."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

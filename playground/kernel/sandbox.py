@@ -43,7 +43,7 @@ BASE_ENV = {
     "MPLBACKEND": "Agg",
 }
 # Files of /etc the dynamic loader and Python need; nothing else of /etc is visible.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime")
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts")  # fonts: matplotlib
 # Capabilities the fork server keeps (inside its namespaces) to give each kernel namespaces of
 # its own and then switch it to the kernel uid; kernels themselves end up with none.
 FORK_SERVER_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID")

@@ -22,6 +22,8 @@ from .pool import KernelPool
 from .process import KernelProcess
 from .watchdog import CHECK_EVERY_S, MessageRate, RunClock
 
+BUSY_ANNOUNCE_DELAY_S = 0.05
+
 
 class Outbox(Protocol):
     async def reply(self, channel: str, text: str) -> None: ...
@@ -65,6 +67,9 @@ class KernelSession:
         self._reader: asyncio.Task | None = None
         self._escalation: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
+        self._announcer: asyncio.Task | None = None
+        self._announced = ""  # the last state the browsers were told
+        self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
 
     @property
     def running(self) -> bool:
@@ -116,6 +121,19 @@ class KernelSession:
         await self._end_process("KernelShutdown", reason)
         await self._set_state("dead", reason)
 
+    def files_request(self, request: object, reply: str) -> str | None:
+        """Pass a scratch-folder request to the kernel (its answer goes to `reply`); or say why not."""
+        if self.process is None or self.state not in ("idle", "busy"):
+            return "this session has no kernel running"
+        if not isinstance(request, dict) or request.get("type") not in protocol.FILE_REQUESTS:
+            return "not a file request"
+        keys = ("type", "ref", "name", "offset", "data_b64", "append")
+        if len(self._file_replies) > 64:  # answers a view stopped waiting for
+            self._file_replies.clear()
+        self._file_replies[str(request.get("ref"))] = reply
+        self.process.send({k: request[k] for k in keys if k in request})
+        return None
+
     def _ensure_started(self) -> None:
         # A flag, not the task's state: a request may arrive while a failed start is still
         # reporting its failure, and it must get a new start rather than wait forever.
@@ -158,6 +176,11 @@ class KernelSession:
             await self._on_process_end(process)
 
     async def _on_kernel_message(self, message: dict, text: str) -> None:
+        if message.get("type") in protocol.FILE_REPLIES:
+            reply = self._file_replies.pop(str(message.get("ref")), None)
+            if reply is not None:
+                await self._outbox.reply(reply, text)
+            return
         current = self._current
         if current is None or message.get("id") != current.id:
             if message.get("type") == protocol.STREAM:  # output of a thread the user left running
@@ -232,8 +255,27 @@ class KernelSession:
         await self._send(request.reply, protocol.done(request.id, False))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
+        announced = self._announced
         self.state, self.reason = state, reason
+        if state == "busy":
+            # Most runs end within milliseconds: announce `busy` only for runs still going after
+            # BUSY_ANNOUNCE_DELAY_S, so a quick run costs no status broadcasts at all (two group
+            # sends per run were the largest cost of a round trip through Redis).
+            self._announcer = asyncio.create_task(self._announce_busy(self._current))
+            return
+        if self._announcer is not None:
+            self._announcer.cancel()
+            self._announcer = None
+        if state == announced == "idle" and reason is None:
+            return  # busy was never announced: nothing changed for the browser
+        self._announced = state
         await self._outbox.broadcast(self.owner, json.dumps(self.status()))
+
+    async def _announce_busy(self, request: Request | None) -> None:
+        await asyncio.sleep(BUSY_ANNOUNCE_DELAY_S)
+        if self.state == "busy" and self._current is request:
+            self._announced = "busy"
+            await self._outbox.broadcast(self.owner, json.dumps(self.status()))
 
     async def _send(self, channel: str, message: dict) -> None:
         await self._outbox.reply(channel, json.dumps(message))

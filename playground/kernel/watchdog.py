@@ -63,7 +63,8 @@ class RunClock:
             if spent >= limit:
                 text = f"\n[stopped: this run reached its {what} limit of {limit:g} s ({variable})]\n"
                 return Verdict(stop=True, text=text, limit=name, value=limit)
-            if spent >= WARN_AT * limit and name not in self.warned:
+            # at 80 %, or earlier for a short limit: the warning must come before the next check
+            if spent >= min(WARN_AT * limit, limit - 2 * CHECK_EVERY_S) and name not in self.warned:
                 self.warned.add(name)
                 text = f"\n[this run has used {spent:.0f} s of its {limit:g} s {what} limit; it will be stopped then]\n"
                 return Verdict(stop=False, text=text)

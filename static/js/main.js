@@ -21,10 +21,10 @@
 
   const $ = (id) => document.getElementById(id);
   const root = $('playground') || document.body;
-  // A shared link's page (/s/<id>) shows recorded outputs with no kernel: it connects on the first Run.
+  // A shared link's page (/s/<id>) connects on the first Run.
   const connectOnRun = root.hasAttribute('data-connect-on-run');
   let runOnOpen = false;
-  /* share.js records runs from these events: 'execute' {id, code} and 'message' (each server message). */
+  /* Events for share.js and files.js: 'execute' {id, code}, 'message' (each server message). */
   const emit = (name, detail) => root.dispatchEvent(new CustomEvent('playground:' + name, { detail: detail }));
   const output = $('output');
   const statusEl = $('status');
@@ -32,8 +32,8 @@
   const placeholder = output.querySelector('.output-empty');
   const editor = P.createEditor($('code'));
   const vars = P.createVariablesPanel($('variables'), $('variables-empty'), statusEl.querySelector('[data-role="memory"]'));
-  // For other scripts (Share, the examples gallery): the editor's code and the Run action.
-  window.playground = { getCode: () => editor.value(), setCode: (code) => editor.setValue(code), run: () => runCode() };
+  // For other scripts: the editor's code and Run (of other code too: Bench a loss).
+  window.playground = { getCode: () => editor.value(), setCode: (code) => editor.setValue(code), run: (code) => runCode(code) };
 
   const runs = new Map(); // id -> run
   const order = []; // runs in the DOM, oldest first
@@ -51,26 +51,7 @@
     return 'r' + Date.now().toString(36) + '-' + idCounter + '-' + Math.random().toString(36).slice(2, 10);
   }
 
-  function finite(x) {
-    const n = Number(x);
-    return x === null || x === undefined || x === '' || !Number.isFinite(n) ? null : n;
-  }
-
-  function formatDuration(ms) {
-    const v = finite(ms);
-    if (v === null) return '';
-    if (v < 10) return v.toFixed(1) + ' ms';
-    if (v < 1000) return Math.round(v) + ' ms';
-    if (v < 60000) return (v / 1000).toFixed(v < 10000 ? 2 : 1) + ' s';
-    return Math.floor(v / 60000) + ' min ' + Math.round((v % 60000) / 1000) + ' s';
-  }
-
-  function formatLogs(logs) {
-    if (!logs || typeof logs !== 'object') return '';
-    return Object.keys(logs)
-      .map((k) => k + ' ' + P.num4(logs[k]))
-      .join(' · ');
-  }
+  const { finite, formatDuration, formatLogs, lineLabel } = P; // render.js
 
   const announcer = $('announcer');
   function announce(text) {
@@ -318,13 +299,6 @@
     }
     s.buf = buf;
     s.node.data = buf;
-  }
-
-  function lineLabel(m) {
-    const n = finite(m.lineno);
-    if (n === null) return '';
-    const end = finite(m.end_lineno);
-    return end !== null && end !== n ? t('lines', { n: n, m: end }) : t('line', { n: n });
   }
 
   function onResult(m) {
@@ -614,9 +588,9 @@
 
   /* ---------- actions ---------- */
 
-  function runCode() {
+  function runCode(source) {
     if (connection === notYet) {
-      connection = connect(); // the first Run on a link's page starts the session, then runs
+      connection = connect(); // a link's page: start the session, then run
       runOnOpen = true;
       return;
     }
@@ -624,7 +598,7 @@
       announce(t('not_connected'));
       return;
     }
-    const code = editor.value();
+    const code = typeof source === 'string' ? source : editor.value();
     if (!code.trim()) return;
     editor.clearMark();
     editor.clearAnnotations();

@@ -9,23 +9,8 @@
   const t = (k, v) => P.t(k, v);
   const el = (...a) => P.el(...a);
 
-  function formatBytes(n) {
-    n = Number(n);
-    if (!Number.isFinite(n) || n < 0) return '';
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let i = 0;
-    while (n >= 1024 && i < units.length - 1) {
-      n /= 1024;
-      i++;
-    }
-    return (i ? n.toFixed(n < 10 ? 1 : 0) : String(n)) + ' ' + units[i];
-  }
-
-  function shapeText(dims) {
-    if (!Array.isArray(dims)) return '';
-    const parts = dims.map((d) => (d === null ? 'None' : String(d)));
-    return '(' + parts.join(', ') + (parts.length === 1 ? ',' : '') + ')';
-  }
+  const shapeText = (dims) => (Array.isArray(dims) ? P.formatShape(dims) : ''); // render.js
+  const secs = (s) => P.formatDuration(s * 1000); // render.js
 
   /* ---------- variables panel + memory ---------- */
 
@@ -45,6 +30,11 @@
           el('td', null, el('code', null, shapeText(v.shape))),
           el('td', null, el('code', null, detail)),
         );
+        if (v.kind === 'function' && /^[A-Za-z_]\w*$/.test(v.name)) {
+          const b = el('button', 'btn btn-quiet', t('bench'));
+          b.onclick = () => window.playground.run('bench_loss(' + v.name + ')');
+          tr.lastChild.append(b);
+        }
         tr.firstChild.scope = 'row';
         return tr;
       });
@@ -58,7 +48,7 @@
 
     function setMemory(bytes) {
       if (!memoryEl) return;
-      const text = bytes === null || bytes === undefined ? '' : formatBytes(bytes);
+      const text = bytes === null || bytes === undefined ? '' : P.formatBytes(bytes);
       memoryEl.textContent = text ? t('memory', { size: text }) : '';
       memoryEl.hidden = !text;
     }
@@ -75,7 +65,7 @@
 
   /* ---------- hints ---------- */
 
-  /* "{a} is {a_dtype}" with params -> text and <code> nodes (params are code-like: names, dtypes). */
+  /* "{a} is {a_dtype}" -> text and <code> nodes (params are code-like: names, dtypes). */
   function fill(template, params) {
     const p = el('p', 'hint-text');
     let last = 0;
@@ -103,7 +93,7 @@
   /* ---------- training panel ---------- */
 
   P.training = {
-    /* Called once per progress widget: Stop button (fit only), curves, time per epoch. */
+    /* Once per progress widget: Stop button (fit only), curves, time per epoch and left. */
     attach: function (w, phase, stop) {
       if (phase !== 'fit') return;
       const btn = el('button', 'btn btn-stop', t('stop'));
@@ -145,11 +135,11 @@
         }
         chart.add(val ? 'val' : 'train', x, m.logs[key]);
       });
-      const secs = Number(m.epoch_time_s);
-      if (m.event === 'epoch' && Number.isFinite(secs)) {
-        const text = secs < 1 ? Math.round(secs * 1000) + ' ms' : secs.toFixed(2) + ' s';
-        w.epochTimeEl.textContent = t('epoch_time', { time: text });
-      }
+      const each = Number(m.epoch_time_s);
+      if (m.event === 'epoch' && Number.isFinite(each)) w.epochText = t('epoch_time', { time: secs(each) });
+      const eta = Number(m.eta_s);
+      const left = eta > 0 ? t('eta', { time: secs(eta) }) : '';
+      w.epochTimeEl.textContent = [w.epochText, left].filter(Boolean).join(' · ');
     },
 
     finish: function (w) {

@@ -7,8 +7,7 @@
   'use strict';
   const P = (window.Playground = window.Playground || {});
   const t = (k, v) => P.t(k, v);
-  // The server's marker for an elided run; only meaningful when the value says "truncated"
-  // (a string tensor may hold a literal "..."). Set per array by renderArray.
+  // The elision marker, only when the value says "truncated" (a string may be "..."); per array.
   let ELIDED = '...';
   const NEVER = {};
   const MAX_TABLE_CELLS = 5000;
@@ -25,7 +24,7 @@
     return node;
   }
 
-  /** "NaN" / "Infinity" / "-Infinity" strings or numbers -> a short label, or null if finite. */
+  /** NaN / ±Infinity (strings or numbers) -> a short label; null if finite. */
   function nonFinite(x) {
     const n = typeof x === 'string' ? Number(x) : x;
     if (typeof n !== 'number' || Number.isFinite(n)) return null;
@@ -41,6 +40,35 @@
     if (typeof x === 'boolean' || x === null || x === '' || Number.isNaN(n)) return String(x);
     if (Number.isInteger(n) && Math.abs(n) < 1e6) return String(n);
     return n.toPrecision(4);
+  }
+
+  /* Shared with main.js and replay.js: numbers, durations, logs, a result's line label. */
+  function finite(x) {
+    const n = Number(x);
+    return x === null || x === undefined || x === '' || !Number.isFinite(n) ? null : n;
+  }
+
+  function formatDuration(ms) {
+    const v = finite(ms);
+    if (v === null) return '';
+    if (v < 10) return v.toFixed(1) + ' ms';
+    if (v < 1000) return Math.round(v) + ' ms';
+    if (v < 60000) return (v / 1000).toFixed(v < 10000 ? 2 : 1) + ' s';
+    return Math.floor(v / 60000) + ' min ' + Math.round((v % 60000) / 1000) + ' s';
+  }
+
+  function formatLogs(logs) {
+    if (!logs || typeof logs !== 'object') return '';
+    return Object.keys(logs)
+      .map((k) => k + ' ' + num4(logs[k]))
+      .join(' · ');
+  }
+
+  function lineLabel(m) {
+    const n = finite(m.lineno);
+    if (n === null) return '';
+    const end = finite(m.end_lineno);
+    return end !== null && end !== n ? t('lines', { n: n, m: end }) : t('line', { n: n });
   }
 
   const FLOAT_DIGITS = { float16: 4, half: 4, bfloat16: 3, float32: 8 };
@@ -278,7 +306,7 @@
     head.append(btn);
   }
 
-  /** One short line for a value, shown at the end of the editor line that produced it. */
+  /** One short line for a value, shown at the end of its editor line. */
   P.summarize = function (v) {
     if (!v || typeof v !== 'object') return String(v);
     if (Array.isArray(v.shape) && (v.kind === 'tensor' || v.kind === 'variable' || v.kind === 'ndarray')) {
@@ -305,19 +333,31 @@
   function renderModel(v) {
     const head = el('div', 'card-head', badge('model'));
     if (v.name) head.append(code(String(v.name), 'var-name'));
-    if (v.params !== undefined && v.params !== null) {
-      if (typeof v.params === 'object') {
-        Object.keys(v.params).forEach((k) => head.append(el('span', 'meta', k + ': ' + formatInt(v.params[k]))));
-      } else {
-        head.append(el('span', 'meta', t('params', { n: formatInt(v.params) })));
-      }
-    }
+    if (typeof v.params === 'number') head.append(el('span', 'meta', t('params', { n: formatInt(v.params) })));
     const pre = el('pre', 'summary', v.summary ? String(v.summary) : String(v.repr || ''));
     pre.tabIndex = 0;
     return el('div', 'card card-model', head, pre);
   }
 
+  /* figure: a PNG from matplotlib; lossbench: bench_loss's report. */
+  function image(p, alt) {
+    const img = el('img', 'figure');
+    img.src = 'data:image/png;base64,' + p.png_b64; // fixed type: an image, whatever the data
+    img.width = p.width;
+    img.height = p.height;
+    img.alt = alt;
+    return img;
+  }
+
+  function renderBench(v) {
+    const [first, ...checks] = String(v.repr).split('\n'); // a summary, then one line a check
+    const head = el('div', 'card-head', badge('lossbench'), el('span', v.ok ? null : 'warn', first));
+    return el('div', 'card', head, el('pre', 'repr', checks.join('\n')), v.plot && image(v.plot, t('bench_plot')));
+  }
+
   const RENDERERS = {
+    figure: (v) => image(v, v.repr),
+    lossbench: renderBench,
     tensor: renderArray,
     variable: renderArray,
     ndarray: renderArray,
@@ -341,4 +381,10 @@
 
   P.el = el;
   P.num4 = num4;
+  P.formatBytes = formatBytes;
+  P.finite = finite;
+  P.formatDuration = formatDuration;
+  P.formatLogs = formatLogs;
+  P.lineLabel = lineLabel;
+  P.formatShape = formatShape;
 })();

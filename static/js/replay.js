@@ -15,32 +15,7 @@
   const t = (key, vars) => P.t(key, vars);
   const el = (...args) => P.el(...args);
 
-  function finite(x) {
-    const n = Number(x);
-    return x === null || x === undefined || x === '' || !Number.isFinite(n) ? null : n;
-  }
-
-  function formatDuration(ms) {
-    const v = finite(ms);
-    if (v === null) return '';
-    if (v < 10) return v.toFixed(1) + ' ms';
-    if (v < 1000) return Math.round(v) + ' ms';
-    return (v / 1000).toFixed(v < 10000 ? 2 : 1) + ' s';
-  }
-
-  function formatLogs(logs) {
-    if (!logs || typeof logs !== 'object') return '';
-    return Object.keys(logs)
-      .map((k) => k + ' ' + P.num4(logs[k]))
-      .join(' · ');
-  }
-
-  function lineLabel(m) {
-    const n = finite(m.lineno);
-    if (n === null) return '';
-    const end = finite(m.end_lineno);
-    return end !== null && end !== n ? t('lines', { n: n, m: end }) : t('line', { n: n });
-  }
+  const { finite, formatDuration, formatLogs, lineLabel } = P; // render.js, shared with main.js
 
   /* What a terminal would show: \r returns to the start of the line, \b erases one character. */
   function terminalText(text) {

@@ -11,6 +11,7 @@ import functools
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import keras
@@ -18,6 +19,14 @@ import keras
 MIN_INTERVAL_S = 0.05  # at most ~20 batch updates a second; every epoch end is always sent
 
 _state = threading.local()
+# Every epoch each model finished, across all its fits (a stopped fit's included): Keras gives
+# each fit a new History, so after Stop and a second fit the first one's epochs would be lost.
+_logs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def training_log(model: keras.Model) -> dict[str, list]:
+    """All epochs `model` finished, over all its fits: {"fit": [1, 1, 2, ...], "loss": [...], ...}."""
+    return {key: list(values) for key, values in _logs.get(model, {}).items()}
 
 
 def install(send: Callable[[dict], None], current_id: Callable[[], str | None]) -> None:
@@ -56,6 +65,11 @@ def _wrap(original: Callable, phase: str, send: Callable, current_id: Callable) 
 
 
 class ProgressCallback(keras.callbacks.Callback):
+    # Keras may call the batch hooks on a worker thread, so the training loop never waits for its
+    # logs to be turned into floats (a batch-level callback otherwise makes every step wait).
+    # Safe: sending only enqueues, and the counters feed nothing but the ETA.
+    async_safe = True
+
     def __init__(self, phase: str, send: Callable[[dict], None], request_id: str | None):
         super().__init__()
         self.phase = phase
@@ -63,18 +77,29 @@ class ProgressCallback(keras.callbacks.Callback):
         self._id = request_id
         self._last_sent = 0.0
         self._epoch = 0
-        self._epoch_started = time.monotonic()
+        self._epoch_started = self._started = time.monotonic()
+        self._first_epoch: int | None = None
+        self._batches = 0  # train batches done in this fit, for the ETA
 
     # fit
+    def on_train_begin(self, logs=None):
+        self._started = time.monotonic()
+        log = _logs.setdefault(self.model, {"fit": []})
+        self._fit_number = (log["fit"][-1] if log["fit"] else 0) + 1
+
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch + 1
         self._epoch_started = time.monotonic()
+        if self._first_epoch is None:
+            self._first_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
         self._maybe_send(batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.monotonic() - self._epoch_started
+        self._record(logs)
         self._emit("epoch", self.params.get("steps"), logs, epoch_time_s=round(elapsed, 4))
 
     # evaluate and predict (fit's own validation runs are reported at epoch end)
@@ -97,9 +122,29 @@ class ProgressCallback(keras.callbacks.Callback):
         if now - self._last_sent >= MIN_INTERVAL_S:
             self._emit("batch", batch + 1, logs)
 
+    def _record(self, logs: dict | None) -> None:
+        log = _logs.setdefault(self.model, {"fit": []})
+        log["fit"].append(getattr(self, "_fit_number", 1))
+        for key, value in _plain(logs).items():
+            series = log.setdefault(key, [])
+            series.extend([float("nan")] * (len(log["fit"]) - 1 - len(series)))  # a metric new in this fit
+            series.append(value)
+
+    def _timing(self) -> dict:
+        """Seconds since the fit began and an estimate of the seconds left (null when unknown)."""
+        elapsed = time.monotonic() - self._started
+        steps, epochs = self.params.get("steps"), self.params.get("epochs")
+        eta = None
+        if steps and epochs and self._batches:
+            total = (epochs - (self._first_epoch or 0)) * steps
+            eta = round(max(total - self._batches, 0) * elapsed / self._batches, 2)
+        return {"elapsed_s": round(elapsed, 3), "eta_s": eta}
+
     def _emit(self, event: str, step: int | None, logs: dict | None, **extra: object) -> None:
         self._last_sent = time.monotonic()
         epochs = self.params.get("epochs") if self.phase == "fit" else None
+        if self.phase == "fit":
+            extra = {**extra, **self._timing()}
         self._send(
             {
                 "type": "progress",

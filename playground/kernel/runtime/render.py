@@ -14,6 +14,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from . import figures, lossbench
+
 EDGE_ITEMS = 3
 ELLIPSIS = "..."
 
@@ -119,6 +121,8 @@ _RENDERERS: list[tuple[Callable[[object], bool], Callable]] = [
     (lambda v: isinstance(v, tf.TensorShape), _render_shape),
     (lambda v: isinstance(v, tf.dtypes.DType), _render_dtype),
     (lambda v: isinstance(v, keras.Model), _render_model),
+    (figures.is_figure, figures.render_value),
+    (lossbench.is_report, lossbench.render_value),
 ]
 
 

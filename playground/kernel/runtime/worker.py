@@ -21,7 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import devices, namespace, progress, render, repl, streams, wire
+from . import datasets, devices, figures, files, lossbench, namespace, progress, render, repl, streams, wire
 
 
 def run(sock_fd: int, config: dict) -> None:
@@ -55,9 +55,12 @@ class Kernel:
             setattr(caps, name, value)
         self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
         progress.install(link.send, self.current_id)
+        datasets.block_downloads()
+        files.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
         namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
+        namespace.update(datasets=datasets, bench_loss=lossbench.bench_loss, training_log=progress.training_log)
         self._interpreter = repl.Interpreter(namespace, link.send, caps)
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
@@ -85,6 +88,7 @@ class Kernel:
         self._capture.start_run()
         signal.signal(signal.SIGINT, self._on_sigint)  # the previous snippet may have replaced it
         ok = self._interpreter.run(request_id, str(request.get("code", "")), self._set_in_user_code)
+        figures.flush(self._link.send, request_id)  # plots show at the end of the run, as in a notebook
         self._capture.drain()
         with self._lock:
             self._current_id = None
@@ -110,6 +114,8 @@ class Kernel:
                 self._requests.put(message)
             elif kind == "interrupt":
                 self._interrupt(message.get("id"))
+            elif isinstance(kind, str) and kind.startswith("files_"):
+                self._link.send(files.handle(message))  # here, so it works while a run is busy
             elif kind == "shutdown":
                 break
         self._requests.put(None)

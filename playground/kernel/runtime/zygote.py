@@ -58,7 +58,9 @@ def preload() -> None:
 
     tensorflow.keras.backend.square  # noqa: B018  (tf.keras is lazy: load it here, not in each kernel)
 
+    import matplotlib.pyplot  # noqa: F401  (plots and the bundled datasets cost nothing per kernel)
     import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
+    import sklearn.datasets  # noqa: F401
 
     from . import isolate, worker  # noqa: F401  (and through them render, repl, progress, streams)
 
@@ -70,7 +72,10 @@ def die_with_parent() -> None:
 
 
 def _handle_request(control: socket.socket, inherited: tuple) -> bool:
-    data, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+    try:
+        data, fds, _, _ = socket.recv_fds(control, 1 << 20, 1)
+    except ConnectionError:
+        return False  # the host went away: so do we (and every kernel, by PDEATHSIG)
     if not data:
         return False
     request = json.loads(data)
