@@ -25,23 +25,11 @@ from pathlib import Path
 from . import compare_load as load
 from . import jupyter as jup
 from . import memory
+from .__main__ import FIT_CODE  # the same fit as the core benchmark
 from .site import connect, execute, running_site, session_cookie
 from .stats import ratio, summary_ms
 
 FIRST_TENSOR = "tf.constant([1., 2., 3.]) + 1"
-FIT_CODE = """
-import time
-rng = np.random.default_rng(0)
-X = rng.normal(size=(20000, 20)).astype("float32")
-y = (X @ rng.normal(size=(20, 1))).astype("float32")
-model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, activation="relu"),
-                          keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
-model.compile(loss="mse", optimizer="adam")
-model.fit(X[:64], y[:64], epochs=1, verbose=0)  # trace the training step before timing
-start = time.perf_counter()
-model.fit(X, y, epochs=5, batch_size=32, {verbose})
-elapsed = time.perf_counter() - start
-"""
 JUPYTER_IMPORTS = "import numpy as np, tensorflow as tf, keras\n"
 
 
