@@ -4,25 +4,17 @@ Share -> link copied -> the link opens with the recorded outputs and no session 
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from bench.site import running_site
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # and its check that Chromium is there
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 WAIT_MS = 30_000
 CODE = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])\nprint('shared!')\nt + 10"
 NASTY = '<img src=x onerror="window.pwned = 1"><script>window.pwned = 2</script>'
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail("Chromium is missing: the Makefile should have installed it", pytrace=False)
-    pytest.skip("Chromium is not installed (make test installs it)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")

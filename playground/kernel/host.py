@@ -127,7 +127,9 @@ class KernelHost:
 
     async def broadcast(self, owner: str, text: str) -> None:
         if self._senders:  # keep order: what was said to one consumer goes out first
-            await asyncio.gather(*self._senders.values(), return_exceptions=True)
+            # asyncio.wait, not gather: a broadcast that is itself cancelled (a busy status
+            # overtaken by its run's end) must not cancel other consumers' sends with it.
+            await asyncio.wait(list(self._senders.values()))
         await self.layer.group_send(bus.group_name(owner), bus.text_event(text))
 
     async def _drain(self, channel: str) -> None:
