@@ -163,3 +163,13 @@ async def test_output_beyond_the_per_run_limit_is_discarded_with_a_notice(kernel
     assert streamed < 1024 * 1024 + 1000
     assert any("output limit reached" in m["text"] for m in run.of("stream"))
     assert run.done["ok"] is True
+
+
+async def test_snippets_without_definitions_leave_no_source_behind_but_functions_keep_theirs(kernel):
+    await kernel.run("def boom():\n    return 1 / 0")
+    for _ in range(3):
+        await kernel.run("x = 1")
+    run = await kernel.run("import linecache\nsum(1 for k in linecache.cache if k.startswith('<snippet-'))")
+    assert run.results[2]["repr"] == "2"  # boom's snippet, and this one while it runs
+    error = (await kernel.run("boom()")).error
+    assert any(frame["line"] == "return 1 / 0" for frame in error["frames"])

@@ -20,6 +20,7 @@ from types import TracebackType
 from . import hints, render
 
 FILENAME_PREFIX = "<snippet-"
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 SCRATCH_BYTES: int | None = None  # set by the worker from its config, to explain a full disk
 # TensorFlow prefixes op errors with the internal function name: noise for a learner.
 _FUNCTION_NODE = re.compile(r"^\{\{function_node [^}]*\}\}\s*")
@@ -41,7 +42,17 @@ class Interpreter:
             tree = ast.parse(code, filename, "exec")
         except SyntaxError as exc:
             self._send_error(request_id, exc, exc.lineno, [])
+            linecache.cache.pop(filename, None)
             return False
+        try:
+            return self._run_tree(request_id, tree, filename, in_user_code)
+        finally:
+            # Only code that can run again later (functions, classes, lambdas) needs its source
+            # kept for tracebacks and AutoGraph; the rest would grow the kernel run after run.
+            if not any(isinstance(n, _DEFINITIONS) for n in ast.walk(tree)):
+                linecache.cache.pop(filename, None)
+
+    def _run_tree(self, request_id: str, tree: ast.Module, filename: str, in_user_code: Callable) -> bool:
         for node in tree.body:
             try:
                 in_user_code(True)
