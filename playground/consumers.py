@@ -3,6 +3,11 @@
 Which host has the session's kernel comes from the placement (placement.py): always the
 embedded one by default; with Redis, any host of the cluster. If that host stops answering, the
 browser is told in plain words and its next run goes to another host.
+
+What goes out to the browser passes through a bounded SendBuffer, so a page that stops reading
+holds at most PLAYGROUND_WEBSOCKET_BUFFER_BYTES of the server's memory. A session key the
+server did not issue binds nothing: such a websocket gets a kernel of its own, ended when it
+closes.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ import uuid
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import protocol
+from . import clients, messages
 from .kernel import bus, embedded, placement
+from .sendbuffer import SendBuffer
 
 HOST_CHECK_S = 3.0
 HOST_GONE = (
@@ -29,8 +35,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         embedded.ensure_started()
         self.placement = placement.configured()
-        self.owner = bus.owner_for(_session_key(self.scope))
-        self.client = bus.client_for((self.scope.get("client") or ("unknown",))[0])
+        key = await _issued_key(self.scope)
+        self.anonymous = key is None
+        self.owner = bus.owner_for(key or f"anonymous-{uuid.uuid4().hex}")
+        self.client = bus.client_for(clients.client_address(self.scope))
+        self.outbox = SendBuffer(self._send_text, settings.PLAYGROUND_LIMITS.websocket_buffer_bytes)
         self.group = bus.group_name(self.owner)
         self.host_channel: str | None = None
         self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
@@ -46,13 +55,17 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
             self.watcher.cancel()
+        await self.outbox.close()
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            if self.host_channel is not None:
+                detach = bus.detach(self.owner, self.channel_name, forget=self.anonymous)
+                await self.channel_layer.send(self.host_channel, detach)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            message = protocol.parse_client_message(text_data, settings.PLAYGROUND_LIMITS.max_code_bytes)
-        except protocol.ProtocolError as exc:
+            message = messages.parse_client_message(text_data, settings.PLAYGROUND_LIMITS.max_code_bytes)
+        except messages.ProtocolError as exc:
             await self._refuse(exc)
             return
         try:
@@ -78,10 +91,10 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def kernel_message(self, event: dict) -> None:
-        for text in bus.event_texts(event):
-            if '"done"' in text:
+        for kind, text in bus.event_items(event):
+            if kind == "done":
                 self.pending.discard(json.loads(text).get("id"))
-            await self.send(text_data=text)
+            self.outbox.put(kind, text)
 
     async def _attach(self) -> None:
         # (Again after an outage: a restarted Redis has forgotten the group.)
@@ -103,7 +116,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 with contextlib.suppress(Exception):
                     await self.placement.forget(self.owner)
                 await self._fail_pending("KernelDied", HOST_GONE)
-                await self._send(protocol.status("dead", reason=HOST_GONE, kernel=None, queued=0))
+                await self._send(messages.status("dead", reason=HOST_GONE, kernel=None, queued=0))
 
     async def _unavailable(self, exc: Exception, request_id: str | None = None) -> None:
         if isinstance(exc, placement.NoKernelHost):
@@ -111,28 +124,30 @@ class SessionConsumer(AsyncWebsocketConsumer):
         else:
             reason = f"the kernel service is unreachable ({type(exc).__name__}); try again in a moment"
         self.host_channel = None
-        await self._send(protocol.status("dead", reason=reason, kernel=None, queued=0))
+        await self._send(messages.status("dead", reason=reason, kernel=None, queued=0))
         if request_id is not None:
-            await self._send(protocol.error(request_id, "KernelUnavailable", reason[:1].upper() + reason[1:] + "."))
-            await self._send(protocol.done(request_id, False))
+            await self._send(messages.error(request_id, "KernelUnavailable", reason[:1].upper() + reason[1:] + "."))
+            await self._send(messages.done(request_id, False))
 
     async def _fail_pending(self, ename: str, reason: str) -> None:
         for request_id in sorted(self.pending):
-            await self._send(protocol.error(request_id, ename, reason[:1].upper() + reason[1:] + "."))
-            await self._send(protocol.done(request_id, False))
+            await self._send(messages.error(request_id, ename, reason[:1].upper() + reason[1:] + "."))
+            await self._send(messages.done(request_id, False))
         self.pending.clear()
 
-    async def _refuse(self, exc: protocol.ProtocolError) -> None:
-        await self._send(protocol.error(exc.request_id, "ProtocolError", str(exc)))
+    async def _refuse(self, exc: messages.ProtocolError) -> None:
+        await self._send(messages.error(exc.request_id, "ProtocolError", str(exc)))
         if exc.request_id is not None:
-            await self._send(protocol.done(exc.request_id, False))
+            await self._send(messages.done(exc.request_id, False))
 
     async def _send(self, message: dict) -> None:
-        await self.send(text_data=json.dumps(message))
+        self.outbox.put(message["type"], json.dumps(message))
+
+    async def _send_text(self, text: str) -> None:
+        await self.send(text_data=text)
 
 
-def _session_key(scope: dict) -> str:
-    """The browser's session key; a connection without a session cookie gets a kernel of its own."""
+async def _issued_key(scope: dict) -> str | None:
+    """The browser's session key if this server issued it; otherwise None (a kernel of its own)."""
     session = scope.get("session")
-    key = getattr(session, "session_key", None) if session is not None else None
-    return key or f"anonymous-{uuid.uuid4().hex}"
+    return await clients.aissued_session_key(session) if session is not None else None

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterable
 
 from channels.layers import get_channel_layer
 
-from . import protocol
+from . import messages
 from .kernel import bus, placement
 from .kernel.runtime.files import CHUNK_BYTES, FileRefused, check_name
 
@@ -50,10 +50,10 @@ async def call(owner: str, request: dict) -> dict:
     except placement.NoKernelHost:
         raise FileError("no_kernel", "No kernel server is running right now.") from None
     try:
-        answer = json.loads(bus.event_texts(event)[0])
+        answer = json.loads(bus.event_items(event)[0][1])
     except (KeyError, TypeError, ValueError):
         answer = None
-    if not isinstance(answer, dict) or answer.get("ref") != ref or answer.get("type") not in protocol.FILE_REPLIES:
+    if not isinstance(answer, dict) or answer.get("ref") != ref or answer.get("type") not in messages.FILE_REPLIES:
         raise FileError("bad_reply", "The kernel gave an answer that is not part of the protocol.")
     if answer["type"] == "files_error":
         raise FileError(str(answer.get("code", "error")), str(answer.get("message", "refused"))[:500])

@@ -134,7 +134,7 @@ class BusClient:
     async def _receive(self) -> dict:
         while not self._unread:
             event = await self.layer.receive(self.channel)
-            self._unread.extend(json.loads(text) for text in bus.event_texts(event))
+            self._unread.extend(json.loads(text) for _, text in bus.event_items(event))
         message = self._unread.pop(0)
         if message["type"] == "status":
             self.status_history.append(message)

@@ -32,26 +32,31 @@ def host(layer: SlowLayer) -> KernelHost:
 async def test_what_a_kernel_writes_in_one_go_leaves_as_one_event_in_order():
     layer = SlowLayer()
     outbox = host(layer)
-    for text in ("result", "variables", "done"):
-        await outbox.reply("consumer-a", text)
+    for kind in ("result", "variables", "done"):
+        await outbox.reply("consumer-a", kind, f"<{kind}>")
     await asyncio.sleep(0.2)
-    assert layer.sent == [("consumer-a", {"type": "kernel.message", "texts": ["result", "variables", "done"]})]
+    event = {
+        "type": "kernel.message",
+        "kinds": ["result", "variables", "done"],
+        "texts": ["<result>", "<variables>", "<done>"],
+    }
+    assert layer.sent == [("consumer-a", event)]
 
 
 async def test_a_cancelled_broadcast_does_not_cancel_other_consumers_sends():
     layer = SlowLayer()
     outbox = host(layer)
-    await outbox.reply("consumer-a", "done")
-    broadcast = asyncio.create_task(outbox.broadcast("owner-b", "status"))
+    await outbox.reply("consumer-a", "done", "<done>")
+    broadcast = asyncio.create_task(outbox.broadcast("owner-b", "status", "<status>"))
     await asyncio.sleep(0.01)  # the broadcast now waits for consumer-a's send
     broadcast.cancel()
     await asyncio.sleep(0.2)
-    assert ("consumer-a", {"type": "kernel.message", "texts": ["done"]}) in layer.sent
+    assert ("consumer-a", {"type": "kernel.message", "kinds": ["done"], "texts": ["<done>"]}) in layer.sent
 
 
 async def test_a_broadcast_goes_out_after_what_was_already_said_to_each_consumer():
     layer = SlowLayer()
     outbox = host(layer)
-    await outbox.reply("consumer-a", "done")
-    await outbox.broadcast("owner-a", "idle")
+    await outbox.reply("consumer-a", "done", "<done>")
+    await outbox.broadcast("owner-a", "status", "<idle>")
     assert [channel for channel, _ in layer.sent] == ["consumer-a", "kernel-session.owner-a"]

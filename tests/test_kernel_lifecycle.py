@@ -182,7 +182,7 @@ async def test_idle_kernels_are_culled_and_the_session_is_told_why(kernel, kerne
     kernel_host.limits = dataclasses.replace(original, idle_timeout_s=0.01)
     try:
         await asyncio.sleep(0.05)
-        await kernel_host.cull_idle()
+        await kernel_host.patrol()
     finally:
         kernel_host.limits = original
     dead = await kernel.wait_status(lambda s: s["state"] == "dead")
@@ -190,7 +190,7 @@ async def test_idle_kernels_are_culled_and_the_session_is_told_why(kernel, kerne
     assert kernel.owner not in kernel_host.sessions
 
 
-async def test_a_host_at_its_kernel_limit_refuses_new_sessions_and_says_which_limit(kernel_host):
+async def test_a_full_host_whose_kernels_all_run_refuses_and_says_which_limit(kernel_host):
     from conftest import BusClient
 
     pool = kernel_host.pool
@@ -199,14 +199,19 @@ async def test_a_host_at_its_kernel_limit_refuses_new_sessions_and_says_which_li
     original, ready = pool._limits, list(pool._ready)
     pool._ready.clear()
     pool._limits = dataclasses.replace(original, max_kernels=max(1, pool.live))
+    idle = [s for s in kernel_host.sessions.values() if s.process is not None and not s.running]
+    for session in idle:  # as if every kernel were running: none may be evicted
+        session._queue.append(None)
     client = BusClient()
     try:
         status = await client.attach()
     finally:
+        for session in idle:
+            session._queue.clear()
         pool._limits = original
         pool._ready.extend(ready)
     assert status["state"] == "dead"
-    assert "PLAYGROUND_MAX_KERNELS" in status["reason"] and str(max(1, pool.live)) in status["reason"]
+    assert "PLAYGROUND_MAX_KERNELS" in status["reason"] and "all of them busy" in status["reason"]
     run = await client.run("1")
     assert run.done["ok"] is True, run.messages  # below the limit again, the next run gets a kernel
     await client.close()

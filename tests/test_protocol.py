@@ -1,4 +1,5 @@
-"""The wire vocabulary: parsing client frames, and docs/protocol.md covering every message type."""
+"""The wire vocabulary: parsing browser frames, checking kernel lines, and docs/protocol.md
+covering every message type."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from playground import protocol
+from playground import messages
+from playground.messages import ClientMessage, ProtocolError, parse_client_message
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 LIMIT = 64 * 1024
@@ -17,24 +19,25 @@ LIMIT = 64 * 1024
 def test_every_message_type_is_documented_in_protocol_md():
     text = DOC.read_text()
     documented = set(re.findall(r'"type":\s*"([a-z_]+)"', text))
-    missing = (protocol.CLIENT_TYPES | protocol.SERVER_TYPES) - documented
+    every = [messages.BROWSER, messages.SERVER, messages.TO_KERNEL, messages.FROM_KERNEL]
+    missing = set().union(*(vocabulary.keys() for vocabulary in every)) - documented
     assert not missing, f"undocumented message types: {sorted(missing)}"
 
 
 def test_every_status_state_is_documented():
     text = DOC.read_text()
-    for state in protocol.STATES:
+    for state in messages.STATES:
         assert f"`{state}`" in text
 
 
 def test_an_execute_is_parsed_into_its_id_and_code():
-    message = protocol.parse_client_message(json.dumps({"type": "execute", "id": "a1", "code": "1 + 1"}), LIMIT)
-    assert message == protocol.ClientMessage(type="execute", id="a1", code="1 + 1")
+    message = parse_client_message(json.dumps({"type": "execute", "id": "a1", "code": "1 + 1"}), LIMIT)
+    assert message == ClientMessage(type="execute", id="a1", code="1 + 1")
 
 
 @pytest.mark.parametrize("kind", ["interrupt", "restart"])
 def test_control_messages_need_only_a_type(kind):
-    assert protocol.parse_client_message(json.dumps({"type": kind}), LIMIT).type == kind
+    assert parse_client_message(json.dumps({"type": kind}), LIMIT).type == kind
 
 
 @pytest.mark.parametrize(
@@ -44,34 +47,39 @@ def test_control_messages_need_only_a_type(kind):
         ("[1, 2]", "JSON object"),
         ('{"type": "shutdown"}', "Unknown message type 'shutdown'"),
         ('{"code": "1"}', "Unknown message type None"),
-        ('{"type": "execute", "code": "1"}', "needs an 'id'"),
-        ('{"type": "execute", "id": "", "code": "1"}', "needs an 'id'"),
-        ('{"type": "execute", "id": 7, "code": "1"}', "needs an 'id'"),
+        ('{"type": "execute", "code": "1"}', "needs 'id'"),
+        ('{"type": "execute", "id": "", "code": "1"}', "'execute'.id must be 1 to 128 characters"),
+        ('{"type": "execute", "id": 7, "code": "1"}', "'execute'.id must be a string"),
         ('{"type": "execute", "id": "a"}', "needs 'code'"),
+        ('{"type": "execute", "id": "a", "code": "1", "extra": 1}', "has no field 'extra'"),
+        ("[" * 100 + "]" * 100, "nested deeper than 64"),
+        ("[" * 100_000, "nested deeper than 64"),
+        ('{"type": "execute", "id": "a", "code": "1", "n": ' + "9" * 5000 + "}", "not valid JSON"),
+        ('{"type": "execute", "id": "a", "code": NaN}', "not valid JSON"),
     ],
 )
 def test_malformed_frames_are_refused_with_a_clear_reason(frame, words):
-    with pytest.raises(protocol.ProtocolError, match=re.escape(words)):
-        protocol.parse_client_message(frame, LIMIT)
+    with pytest.raises(ProtocolError, match=re.escape(words)):
+        parse_client_message(frame, LIMIT)
 
 
 def test_code_over_the_limit_is_refused_naming_the_limit_and_keeping_the_id():
     frame = json.dumps({"type": "execute", "id": "big", "code": "é" * LIMIT})
-    with pytest.raises(protocol.ProtocolError, match="limit is 64 KiB") as caught:
-        protocol.parse_client_message(frame, LIMIT)
+    with pytest.raises(ProtocolError, match="limit is 64 KiB") as caught:
+        parse_client_message(frame, LIMIT)
     assert caught.value.request_id == "big"
 
 
 def test_code_exactly_at_the_limit_is_accepted():
     frame = json.dumps({"type": "execute", "id": "edge", "code": "x" * LIMIT})
-    assert len(protocol.parse_client_message(frame, LIMIT).code) == LIMIT
+    assert len(parse_client_message(frame, LIMIT).code) == LIMIT
 
 
 def test_a_huge_frame_is_refused_before_parsing():
-    with pytest.raises(protocol.ProtocolError, match="too large"):
-        protocol.parse_client_message("[" * (10 * LIMIT), LIMIT)
+    with pytest.raises(ProtocolError, match="too large"):
+        parse_client_message("[" * (10 * LIMIT), LIMIT)
 
 
 def test_binary_frames_are_refused():
-    with pytest.raises(protocol.ProtocolError, match="JSON text"):
-        protocol.parse_client_message(None, LIMIT)
+    with pytest.raises(ProtocolError, match="JSON text"):
+        parse_client_message(None, LIMIT)

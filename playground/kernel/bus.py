@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import protocol
-
-DEFAULT_HOST_CHANNEL = "kernelhost"
+from .. import messages
 
 ATTACH = "kernel.attach"
+DETACH = "kernel.detach"  # a websocket closed; {"forget": true}: no one can come back to it
 EXECUTE = "kernel.execute"
 INTERRUPT = "kernel.interrupt"
 RESTART = "kernel.restart"
-FILES = "kernel.files"  # {"owner", "reply", "request": a protocol.FILE_REQUESTS message}; answered on `reply`
-MESSAGE = "kernel.message"  # host -> consumer: {"text": <protocol JSON>} or {"texts": [...]}
+FILES = "kernel.files"  # {"owner", "reply", "request": a messages.FILE_REQUESTS message}; answered on `reply`
+MESSAGE = "kernel.message"  # host -> consumer: {"texts": [<protocol JSON>, ...], "kinds": [<its type>, ...]}
 
 
 def owner_for(session_key: str) -> str:
@@ -41,11 +40,15 @@ def attach(owner: str, reply: str, client: str = "") -> dict:
     return {"type": ATTACH, "owner": owner, "reply": reply, "client": client}
 
 
-def request(owner: str, reply: str, message: protocol.ClientMessage, client: str = "") -> dict:
+def detach(owner: str, reply: str, forget: bool) -> dict:
+    return {"type": DETACH, "owner": owner, "reply": reply, "forget": forget}
+
+
+def request(owner: str, reply: str, message: messages.ClientMessage, client: str = "") -> dict:
     base = {"owner": owner, "reply": reply, "client": client}
-    if message.type == protocol.EXECUTE:
+    if message.type == "execute":
         return {"type": EXECUTE, **base, "id": message.id, "code": message.code}
-    kind = INTERRUPT if message.type == protocol.INTERRUPT else RESTART
+    kind = INTERRUPT if message.type == "interrupt" else RESTART
     return {"type": kind, **base}
 
 
@@ -53,15 +56,12 @@ def files(owner: str, reply: str, request: dict) -> dict:
     return {"type": FILES, "owner": owner, "reply": reply, "request": request}
 
 
-def text_event(text: str) -> dict:
-    return {"type": MESSAGE, "text": text}
+def texts_event(items: list[tuple[str, str]]) -> dict:
+    """Several (type, JSON text) messages for one consumer in one channel-layer event, in order.
+    The type travels beside the text, so the consumer never parses a message to route it."""
+    return {"type": MESSAGE, "kinds": [kind for kind, _ in items], "texts": [text for _, text in items]}
 
 
-def texts_event(texts: list[str]) -> dict:
-    """Several messages for one consumer in one channel-layer event, sent in this order."""
-    return {"type": MESSAGE, "texts": texts}
-
-
-def event_texts(event: dict) -> list[str]:
-    """The protocol messages a `kernel.message` event carries, in order."""
-    return event.get("texts") or [event["text"]]
+def event_items(event: dict) -> list[tuple[str, str]]:
+    """The (type, JSON text) messages a `kernel.message` event carries, in order."""
+    return list(zip(event["kinds"], event["texts"], strict=True))

@@ -1,10 +1,12 @@
-"""Memory and process limits per kernel with cgroups, v1 or v2, whichever the host mounts.
+"""Memory, process and CPU limits per kernel with cgroups, v1 or v2, whichever the host mounts.
 
 `RLIMIT_AS` cannot be used: TensorFlow (and CUDA) reserve far more address space than they
 touch. A cgroup counts what a kernel really uses, everything it starts included, and the
 kernel's OOM killer ends it at the limit; the host then reads the cgroup's OOM counter to tell
-the user which limit it hit. Where no cgroup can be created (not root, a read-only cgroupfs),
-the limits are not enforced and the server says so once in its log.
+the user which limit it hit. CPU is capped (CFS quota: `cpu.max` in v2, `cpu.cfs_quota_us` in
+v1) and shared by equal weights, and the CPU time of everything in the cgroup is what the host
+counts against a run. Where no cgroup can be created (not root, a read-only cgroupfs), the
+limits are not enforced and the server says so once in its log.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ log = logging.getLogger(__name__)
 
 ROOT = Path("/sys/fs/cgroup")
 GROUP = "playground-kernels"
+CFS_PERIOD_US = 100_000
+V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 
 
 class KernelCgroup:
@@ -27,7 +31,7 @@ class KernelCgroup:
         self._version = version
 
     def add(self, pid: int) -> None:
-        for path in set(self._paths.values()):
+        for path in _distinct(self._paths.values()):
             (path / "cgroup.procs").write_text(str(pid))
 
     def oom_killed(self) -> bool:
@@ -42,15 +46,36 @@ class KernelCgroup:
                     return True
         return False
 
-    def kill_all(self) -> None:
-        for path in set(self._paths.values()):
-            with contextlib.suppress(OSError):
-                for pid in (path / "cgroup.procs").read_text().split():
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.kill(int(pid), signal.SIGKILL)
+    def cpu_seconds(self) -> float | None:
+        """CPU time of every thread and process that was ever in the cgroup; None if unknown."""
+        try:
+            if self._version == 2:
+                # cpu.stat's usage is there in v2 whether or not the cpu controller is enabled
+                for line in (self._paths["pids"] / "cpu.stat").read_text().splitlines():
+                    if line.startswith("usage_usec "):
+                        return int(line.split()[1]) / 1e6
+                return None
+            return int((self._paths["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+        except (KeyError, OSError, ValueError):
+            return None
+
+    def pids(self) -> list[int]:
+        with contextlib.suppress(OSError):
+            return [int(pid) for pid in (self._paths["pids"] / "cgroup.procs").read_text().split()]
+        return []
+
+    def kill_all(self, sparing: int | None = None) -> int:
+        """SIGKILL every process in the cgroup but `sparing`; how many there were."""
+        killed = 0
+        for pid in self.pids():
+            if pid != sparing:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+        return killed
 
     def remove(self) -> None:
-        for path in set(self._paths.values()):
+        for path in _distinct(self._paths.values()):
             with contextlib.suppress(OSError):
                 path.rmdir()
 
@@ -67,24 +92,35 @@ class Cgroups:
     def available(self) -> bool:
         return not self.problem
 
-    def create(self, name: str, memory_bytes: int, max_processes: int) -> KernelCgroup | None:
+    def create(self, name: str, memory_bytes: int, max_processes: int, cpu_cores: float) -> KernelCgroup | None:
         if not self.available:
             return None
         paths = {controller: base / name for controller, base in self.bases.items()}
-        for path in set(paths.values()):
+        for path in _distinct(paths.values()):
             path.mkdir(exist_ok=True)
+        quota = max(1000, int(cpu_cores * CFS_PERIOD_US))
         if self.version == 2:
             _write(paths["memory"] / "memory.max", memory_bytes)
             _write(paths["memory"] / "memory.swap.max", 0, optional=True)
             _write(paths["pids"] / "pids.max", max_processes)
+            if "cpu" in paths:
+                _write(paths["cpu"] / "cpu.max", f"{quota} {CFS_PERIOD_US}")
         else:
             _write(paths["memory"] / "memory.limit_in_bytes", memory_bytes)
             _write(paths["memory"] / "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
             _write(paths["pids"] / "pids.max", max_processes)
+            if "cpu" in paths:
+                _write(paths["cpu"] / "cpu.cfs_period_us", CFS_PERIOD_US)
+                _write(paths["cpu"] / "cpu.cfs_quota_us", quota)
         return KernelCgroup(paths, self.version)
 
 
-def _write(path: Path, value: int, optional: bool = False) -> None:
+def _distinct(paths) -> list[Path]:
+    """Each directory once: v1 often mounts cpu and cpuacct together behind two names."""
+    return list({path.resolve(): path for path in paths}.values())
+
+
+def _write(path: Path, value: int | str, optional: bool = False) -> None:
     try:
         path.write_text(str(value))
     except OSError:
@@ -96,11 +132,14 @@ def _discover(root: Path) -> tuple[int, dict[str, Path], str]:
     own = _own_cgroups()
     if (root / "cgroup.controllers").exists():  # v2 mounted at the root: the unified hierarchy
         base = root / own.get("", "/").lstrip("/") / GROUP
-        return _prepare(2, {"memory": base, "pids": base}, v2_parent=base.parent)
+        return _prepare(2, {"memory": base, "pids": base, "cpu": base}, v2_parent=base.parent)
     bases = {}
-    for controller in ("memory", "pids"):
+    for controller in V1_CONTROLLERS:
         mount = root / controller
         if not mount.is_dir():
+            if controller in ("cpu", "cpuacct"):
+                log.warning("the v1 %s controller is not mounted: kernel CPU is not capped by cgroup", controller)
+                continue
             return 1, {}, f"the {controller} controller is not mounted"
         bases[controller] = mount / own.get(controller, "/").lstrip("/") / GROUP
     return _prepare(1, bases)
@@ -108,14 +147,26 @@ def _discover(root: Path) -> tuple[int, dict[str, Path], str]:
 
 def _prepare(version: int, bases: dict[str, Path], v2_parent: Path | None = None) -> tuple[int, dict[str, Path], str]:
     try:
-        for base in set(bases.values()):
+        for base in _distinct(bases.values()):
             base.mkdir(exist_ok=True)
         if v2_parent is not None:
-            (v2_parent / "cgroup.subtree_control").write_text("+memory +pids")
-            (bases["memory"] / "cgroup.subtree_control").write_text("+memory +pids")
+            for group in (v2_parent, bases["memory"]):
+                (group / "cgroup.subtree_control").write_text("+memory +pids")
     except OSError as exc:
         return version, {}, f"cannot create {next(iter(bases.values()))}: {exc.strerror}"
+    if v2_parent is not None and not _enable_v2_cpu(v2_parent, bases["cpu"]):
+        log.warning("the v2 cpu controller cannot be enabled: kernel CPU is not capped by cgroup")
+        bases = {k: v for k, v in bases.items() if k != "cpu"}
     return version, bases, ""
+
+
+def _enable_v2_cpu(parent: Path, base: Path) -> bool:
+    try:
+        for group in (parent, base):
+            (group / "cgroup.subtree_control").write_text("+cpu")
+    except OSError:
+        return False
+    return True
 
 
 def _own_cgroups() -> dict[str, str]:

@@ -12,11 +12,13 @@ import json
 import logging
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 
 from channels.exceptions import ChannelFull
 
-from . import bus
+from .. import messages
+from . import admission, bus
 from .limits import Limits
 from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
@@ -25,7 +27,8 @@ from .session import KernelSession, Request
 
 log = logging.getLogger(__name__)
 
-CULL_EVERY_S = 30.0
+PATROL_EVERY_S = 1.0
+MAX_FAREWELLS = 10_000  # owners told why their kernel went, when they come back
 
 
 class KernelHost:
@@ -47,15 +50,16 @@ class KernelHost:
         self._scratch_root = scratch_root or Path(tempfile.mkdtemp(prefix="playground-kernels-"))
         self.pool = KernelPool(self._scratch_root, limits, sandbox_settings)
         self._tasks: list[asyncio.Task] = []
-        self._outgoing: dict[str, list[str]] = {}  # consumer channel -> texts not yet sent
+        self._outgoing: dict[str, list[tuple[str, str]]] = {}  # consumer channel -> (type, text) not yet sent
         self._senders: dict[str, asyncio.Task] = {}  # consumer channel -> the task sending them
+        self._farewells: OrderedDict[str, str] = OrderedDict()  # owner -> why its kernel was shut down
 
     def start(self) -> asyncio.Task:
         """Start serving at once; the returned task finishes when the pool is warm."""
         warm = asyncio.create_task(self.pool.start(), name="kernelhost-warm")
         self._tasks = [
             asyncio.create_task(self._receive_loop(), name="kernelhost-receive"),
-            asyncio.create_task(self._cull_loop(), name="kernelhost-cull"),
+            asyncio.create_task(self._patrol_loop(), name="kernelhost-patrol"),
             asyncio.create_task(self._heartbeat_loop(), name="kernelhost-heartbeat"),
             warm,
         ]
@@ -80,10 +84,14 @@ class KernelHost:
         if kind == bus.FILES:  # never starts a kernel: only a session's running one has files
             await self._files(owner, message)
             return
+        if kind == bus.DETACH:
+            await self._detach(owner, message)
+            return
         session = self.sessions.get(owner)
         if session is None:
             client = str(message.get("client", ""))
             session = KernelSession(owner, self.pool, self, self.limits, admit=self._admit, client=client)
+            session.farewell = self._farewells.pop(owner, None)
             self.sessions[owner] = session
         if kind == bus.ATTACH:
             await session.attach(message["reply"])
@@ -99,59 +107,81 @@ class KernelHost:
         ref = request.get("ref") if isinstance(request, dict) else None
         refusal = session.files_request(request, message["reply"]) if session else "this session has no kernel"
         if refusal:
-            reply = {"type": "files_error", "ref": ref, "code": "no_kernel", "message": refusal}
-            await self.reply(message["reply"], json.dumps(reply))
+            reply = messages.files_error(ref, "no_kernel", refusal)
+            await self.reply(message["reply"], reply["type"], json.dumps(reply))
 
-    def _admit(self, session: KernelSession) -> str | None:
-        """Why `session` may not start a kernel now, or None."""
-        limit = self.limits.max_kernels_per_client
-        if not session.client:
-            return None
-        held = sum(1 for s in self.sessions.values() if s is not session and s.client == session.client and s.process)
-        if held >= limit:
-            return (
-                f"this address already holds {limit} kernels (PLAYGROUND_MAX_KERNELS_PER_CLIENT); "
-                "close another tab's session or wait until an idle one is shut down"
-            )
+    async def _detach(self, owner: str, message: dict) -> None:
+        session = self.sessions.get(owner)
+        if session is None:
+            return
+        session.detach(str(message.get("reply")))
+        if message.get("forget") and not session.attached:  # nobody can come back to it
+            await self._end_session(owner, "its page was closed", farewell=False)
+
+    async def _admit(self, session: KernelSession) -> str | None:
+        """Make room for `session`'s kernel, evicting an idle one if need be; or say why not."""
+        victim = admission.client_victim(self.sessions.values(), session, self.limits) if session.client else None
+        if isinstance(victim, str):
+            return victim
+        if victim is None and not self.pool.has_room():
+            candidates = admission.evictable(self.sessions.values(), session)
+            victim = candidates[0] if candidates else None
+        if victim is not None:
+            await self._end_session(victim.owner, admission.eviction_notice(victim))
         return None
 
-    async def reply(self, channel: str, text: str) -> None:
+    async def _end_session(self, owner: str, reason: str, farewell: bool = True) -> None:
+        session = self.sessions.pop(owner, None)
+        if session is None:
+            return
+        await session.shutdown(reason)
+        if farewell:
+            self._farewells[owner] = reason
+            while len(self._farewells) > MAX_FAREWELLS:
+                self._farewells.popitem(last=False)
+
+    async def reply(self, channel: str, kind: str, text: str) -> None:
         """Queue a message for one consumer; what a kernel wrote in one go leaves as one event.
 
         A quick run's result, variables and done arrive together; sending them as one channel
         layer message instead of three is most of a round trip's cost through Redis. One sender
         per channel keeps the order."""
-        self._outgoing.setdefault(channel, []).append(text)
+        self._outgoing.setdefault(channel, []).append((kind, text))
         if channel not in self._senders:
             self._senders[channel] = asyncio.create_task(self._drain(channel))
 
-    async def broadcast(self, owner: str, text: str) -> None:
+    async def broadcast(self, owner: str, kind: str, text: str) -> None:
         if self._senders:  # keep order: what was said to one consumer goes out first
             # asyncio.wait, not gather: a broadcast that is itself cancelled (a busy status
             # overtaken by its run's end) must not cancel other consumers' sends with it.
             await asyncio.wait(list(self._senders.values()))
-        await self.layer.group_send(bus.group_name(owner), bus.text_event(text))
+        await self.layer.group_send(bus.group_name(owner), bus.texts_event([(kind, text)]))
 
     async def _drain(self, channel: str) -> None:
         try:
             while self._outgoing.get(channel):
-                texts = self._outgoing.pop(channel)
+                items = self._outgoing.pop(channel)
                 try:
-                    await self.layer.send(channel, bus.texts_event(texts))
+                    await self.layer.send(channel, bus.texts_event(items))
                 except ChannelFull:
-                    log.warning("dropped %d messages for %s: its channel is full", len(texts), channel)
+                    log.warning("dropped %d messages for %s: its channel is full", len(items), channel)
                 except Exception as exc:  # e.g. Redis restarting
                     log.warning("could not reach %s (%s)", channel, exc)
         finally:
             self._senders.pop(channel, None)
 
-    async def cull_idle(self) -> None:
-        limit = self.limits.idle_timeout_s
+    async def patrol(self) -> None:
+        """Idle CPU, pages closed past their grace, kernels idle past the timeout."""
+        limits = self.limits
         for owner, session in list(self.sessions.items()):
-            if session.idle_seconds() >= limit:
-                minutes = f"{limit / 60:g} minutes" if limit >= 60 else f"{limit:g} s"
-                await session.shutdown(f"the kernel was shut down after {minutes} without a run")
-                self.sessions.pop(owner, None)
+            session.check_idle_cpu()
+            if session.idle_seconds() >= limits.idle_timeout_s:
+                await self._end_session(
+                    owner, f"the kernel was shut down after {_duration(limits.idle_timeout_s)} without a run"
+                )
+            elif session.holds_kernel and session.detached_seconds() >= limits.detached_grace_s:
+                grace = _duration(limits.detached_grace_s)
+                await self._end_session(owner, f"the kernel was shut down {grace} after its page was closed")
 
     async def _receive_loop(self) -> None:
         while True:
@@ -174,10 +204,14 @@ class KernelHost:
                 log.warning("kernel host heartbeat failed (%s)", exc)
             await asyncio.sleep(HEARTBEAT_EVERY_S)
 
-    async def _cull_loop(self) -> None:
+    async def _patrol_loop(self) -> None:
         while True:
-            await asyncio.sleep(min(CULL_EVERY_S, self.limits.idle_timeout_s / 2))
+            await asyncio.sleep(PATROL_EVERY_S)
             try:
-                await self.cull_idle()
+                await self.patrol()
             except Exception:
-                log.exception("culling idle kernels failed")
+                log.exception("the kernel host's patrol failed")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} s"

@@ -17,7 +17,9 @@ class Limits:
     max_code_bytes: int = 64 * 1024
     """Largest snippet accepted in one `execute` (Go playground's figure)."""
     output_bytes_per_run: int = 1024 * 1024
-    """stdout + stderr one run may send; the rest is discarded with a notice."""
+    """stdout + stderr one run may send; the rest is discarded with a notice (counted by the host)."""
+    result_bytes_per_run: int = 8 * 1024 * 1024
+    """Results, figures, progress and variables one run may send; the rest is discarded with a notice."""
     max_values: int = 1000
     """Array elements sent in full; larger arrays are summarised head/tail like NumPy."""
     max_repr_chars: int = 20_000
@@ -28,28 +30,39 @@ class Limits:
     """After Interrupt, how long a run may take to stop before its kernel is killed."""
     idle_timeout_s: float = 1800.0
     """A kernel that has run nothing for this long is shut down (its variables are lost)."""
+    detached_grace_s: float = 120.0
+    """A kernel with no page open is shut down this long after the last one closed (covers a reload)."""
     pool_size: int = 4
     """Kernels kept forked, warmed up and ready for new visitors (~19 MB each while idle)."""
     max_kernels: int = 100
-    """Kernels one host runs at once (pool included); beyond this new visitors are refused."""
+    """Kernels one host runs at once (pool included); beyond it the longest idle is evicted."""
     kernel_start_timeout_s: float = 60.0
     """How long starting the fork server or a kernel may take before it counts as failed."""
+    websocket_buffer_bytes: int = 2 * 1024 * 1024
+    """What the server holds for one page that is not reading; past it output is dropped with a notice."""
     max_message_bytes: int = 8 * 1024 * 1024
     """Largest single message a kernel may send the host; a larger one ends the kernel."""
     max_messages_per_s: int = 500
-    """Messages one run may send per second; beyond this its output is dropped with a notice."""
-    memory_bytes: int = 2 * 1024**3
+    """Messages a kernel may send per second, with or without an id; beyond it they are dropped."""
+    memory_bytes: int = 256 * 1024**2
     """Memory of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks TensorFlow)."""
     max_processes: int = 512
     """Processes and threads of one kernel (TensorFlow's thread pools count)."""
     cpu_seconds_per_run: float = 300.0
-    """CPU time one run may use (all its threads); a warning comes at 80 %, then it is stopped."""
+    """CPU time one run may use (all its threads and processes); warned at 80 %, then stopped."""
+    cpu_cores_per_kernel: float = 1.0
+    """CPU one kernel may use at once, in cores (cgroup quota); kernels share the rest by equal weight."""
+    idle_cpu_seconds: float = 5.0
+    """CPU a kernel may use while no run is in progress (threads left running); past it, it is ended."""
     wall_seconds_per_run: float = 600.0
     """Wall-clock time one run may take; a warning comes at 80 %, then it is stopped."""
     scratch_bytes: int = 256 * 1024**2
     """Size of a kernel's scratch folder (and of its /tmp); it lives in memory."""
-    max_kernels_per_client: int = 20
-    """Kernels one client address may hold at once (a classroom behind one NAT address counts once)."""
+    max_kernels_per_client: int = 64
+    """Kernels one client address may hold at once (a class behind one NAT address); never more
+    than three quarters of what the host holds."""
+    memory_budget_bytes: int = dataclasses.field(default_factory=lambda: default_memory_budget())
+    """What the memory limits of one host's kernels may add up to (default: RAM less a reserve)."""
     gpu_memory_mb: int = 2048
     """GPU memory of one kernel's slice; a GPU takes as many kernels as whole slices fit."""
     max_upload_bytes: int = 32 * 1024**2
@@ -61,6 +74,17 @@ class Limits:
         for field in dataclasses.fields(self):
             if getattr(self, field.name) <= 0:
                 raise ValueError(f"Limit {field.name} must be positive, got {getattr(self, field.name)!r}")
+
+
+MEMORY_RESERVE_BYTES = 2 * 1024**3  # for the web process, the fork server and the system
+
+
+def default_memory_budget() -> int:
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        total = 8 * 1024**3
+    return max(total - MEMORY_RESERVE_BYTES, total // 2)
 
 
 def env_name(field_name: str) -> str:

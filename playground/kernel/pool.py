@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import sandbox
+from . import admission, sandbox, uids
 from .cgroups import Cgroups
 from .forkserver import ForkServer
 from .gpu import GpuInventory
@@ -45,9 +45,16 @@ class KernelPool:
         return len(self._by_pid)
 
     @property
+    def capacity(self) -> int:
+        return admission.capacity(self._limits)
+
+    @property
     def free(self) -> int:
         """Sessions this host can still take (its ready kernels are free to hand out)."""
-        return self._limits.max_kernels - self.live + len(self._ready)
+        return self.capacity - self.live + len(self._ready)
+
+    def has_room(self) -> bool:
+        return any(p.exitcode is None for p in self._ready) or self.live < self.capacity
 
     async def start(self) -> None:
         await self.forkserver.start()
@@ -55,20 +62,22 @@ class KernelPool:
 
     async def acquire(self) -> KernelProcess:
         """A ready kernel: from the pool when one is waiting, else a fresh fork."""
-        while self._ready:
-            process = self._ready.pop()
-            if process.exitcode is None:
+        while True:
+            while self._ready:
+                process = self._ready.pop()
+                if process.exitcode is None:
+                    self._schedule_refill()
+                    return process
+            if self.live < self.capacity:
+                process = await self._spawn()
                 self._schedule_refill()
                 return process
-        if self.live >= self._limits.max_kernels:
-            limit = self._limits.max_kernels
-            raise KernelLimitReached(
-                f"this server already runs its maximum of {limit} kernels (PLAYGROUND_MAX_KERNELS); "
-                "try again in a few minutes"
-            )
-        process = await self._spawn()
-        self._schedule_refill()
-        return process
+            if self._refill is None or self._refill.done():
+                raise KernelLimitReached(
+                    f"this server already runs its maximum of {self.capacity} kernels, all of them busy "
+                    "(PLAYGROUND_MAX_KERNELS and PLAYGROUND_MEMORY_BUDGET_BYTES); try again in a few minutes"
+                )
+            await asyncio.shield(self._refill)  # it took the last slot: its kernel is ours in a moment
 
     async def close(self) -> None:
         if self._refill is not None:
@@ -84,9 +93,12 @@ class KernelPool:
             host_scratch = Path(tempfile.mkdtemp(prefix="kernel-", dir=self._scratch_root))
             scratch = str(host_scratch)
         name = f"kernel-{os.getpid()}-{next(self._names)}"
+        kernel_uids = uids.pool_for(self._sandbox.uid_range)
+        uid = kernel_uids.take(name) if self._sandbox.enabled else os.getuid()
         gpu = self.gpus.take(holder=name)
         config = {
-            **sandbox.kernel_config(self._sandbox, scratch, self._limits.scratch_bytes),
+            **sandbox.kernel_config(self._sandbox, scratch, self._limits.scratch_bytes, uid),
+            "memory_bytes": self._limits.memory_bytes,  # what the kernel's /proc/meminfo shows
             "output_limit": self._limits.output_bytes_per_run,
             "caps": {"max_values": self._limits.max_values, "max_repr_chars": self._limits.max_repr_chars},
             "gpu": gpu.config() if gpu else None,
@@ -96,7 +108,9 @@ class KernelPool:
             pid, sock = await self.forkserver.fork(config)
         except BaseException:
             self.gpus.give_back(name)
+            kernel_uids.give_back(name)
             raise
+        kernel_uids.bind(name, pid)  # freed when this pid's exit is reported (_on_exit)
         process = KernelProcess(pid, sock, host_scratch, self._limits.max_message_bytes)
         process.name = name
         self._by_pid[pid] = process
@@ -110,7 +124,9 @@ class KernelPool:
     def _confine(self, process: KernelProcess) -> None:
         """Put a new kernel in a cgroup of its own, before it runs anything."""
         limits = self._limits
-        process.cgroup = self.cgroups.create(process.name, limits.memory_bytes, limits.max_processes)
+        process.cgroup = self.cgroups.create(
+            process.name, limits.memory_bytes, limits.max_processes, limits.cpu_cores_per_kernel
+        )
         if process.cgroup is not None:
             process.cgroup.add(process.host_pid)
         size = (
@@ -121,6 +137,8 @@ class KernelPool:
         process.oom_reason = f"the kernel ran out of memory (the limit is {size}, PLAYGROUND_MEMORY_BYTES)"
 
     def _on_exit(self, pid: int, exitcode: int) -> None:
+        # Reported once the kernel's PID namespace is empty: its uid is free for another kernel.
+        uids.pool_for(self._sandbox.uid_range).exited(pid)
         process = self._by_pid.pop(pid, None)
         if process is not None:
             process.exited(exitcode)
@@ -131,7 +149,7 @@ class KernelPool:
             self._refill = asyncio.create_task(self._fill(), name="kernel-pool-refill")
 
     async def _fill(self) -> None:
-        while len(self._ready) < self._limits.pool_size and self.live < self._limits.max_kernels:
+        while len(self._ready) < self._limits.pool_size and self.live < self.capacity:
             try:
                 process = await self._spawn()
             except Exception as exc:  # keep serving; acquire() will retry and report

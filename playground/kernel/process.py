@@ -1,7 +1,8 @@
 """One kernel process as the host sees it: its socket, its exit, and why it ended.
 
-Everything a kernel sends is treated as untrusted: each line is size-capped, parsed, and
-checked against the protocol's kernel vocabulary before anything is forwarded.
+Everything a kernel sends is untrusted: each line is size-capped, parsed with a depth limit
+and checked field by field against messages.FROM_KERNEL before anything else looks at it. A
+line that fails ends the kernel, with the reason kept for the user.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from .. import protocol
+from .. import messages
 from . import sandbox
 from .cgroups import KernelCgroup
+from .watchdog import process_cpu_seconds
 
 READY = "ready"
 
@@ -46,17 +48,21 @@ class KernelProcess:
         self._sock.send(b"\1")
         self._reader, self._writer = await asyncio.open_unix_connection(sock=self._sock, limit=self._max_message_bytes)
         line = await asyncio.wait_for(self._reader.readline(), timeout_s)
-        message = json.loads(line or b"null")
-        if not isinstance(message, dict) or message.get("type") != READY:
+        try:
+            message = messages.check(messages.FROM_KERNEL, messages.loads(line or b"null"))
+        except messages.MessageError as exc:
+            raise RuntimeError(f"the kernel did not start ({exc})") from None
+        if message["type"] != READY:
             raise RuntimeError("the kernel did not start")
-        self.info = message.get("info") if isinstance(message.get("info"), dict) else {}
+        self.info = message["info"]
 
     def send(self, message: dict) -> None:
         if self._writer is not None and not self._writer.is_closing():
             self._writer.write(json.dumps(message).encode() + b"\n")
 
     async def messages(self) -> AsyncIterator[tuple[dict, str]]:
-        """(message, its JSON text) for each valid line, until the kernel goes away."""
+        """(message, its JSON text) for each valid line, until the kernel goes away or sends
+        something that is not part of the protocol (then `end_reason` says what)."""
         assert self._reader is not None
         while True:
             try:
@@ -68,11 +74,21 @@ class KernelProcess:
                 return
             if not line:
                 return
-            message = _parse(line)
-            if message is None:
-                self.end_reason = "the kernel sent a message that is not part of the protocol"
+            try:
+                message = messages.check(messages.FROM_KERNEL, messages.loads(line))
+            except messages.MessageError as exc:
+                self.end_reason = f"the kernel sent a message that is not part of the protocol: {exc}"
                 return
-            yield message, line.decode("utf-8", "replace").rstrip("\n")
+            yield message, line.decode("utf-8").rstrip("\n")
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the kernel and everything it started (its cgroup's count)."""
+        used = self.cgroup.cpu_seconds() if self.cgroup is not None else None
+        return used if used is not None else process_cpu_seconds(self.host_pid)
+
+    def end_children(self) -> int:
+        """End every process the kernel started; the kernel itself stays."""
+        return self.cgroup.kill_all(sparing=self.host_pid) if self.cgroup is not None else 0
 
     def exited(self, exitcode: int) -> None:
         self.exitcode = exitcode
@@ -149,16 +165,6 @@ async def _peer_pid(sock: socket.socket) -> int:
         return await found
     finally:
         loop.remove_reader(fd)
-
-
-def _parse(line: bytes) -> dict | None:
-    try:
-        message = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(message, dict) or message.get("type") not in protocol.KERNEL_TYPES:
-        return None
-    return message
 
 
 def describe_exit(exitcode: int | None) -> str:

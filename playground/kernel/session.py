@@ -4,6 +4,9 @@ One run at a time goes to the kernel; later ones wait in order. Output for a run
 websocket that asked for it; status changes go to every websocket of the session (tabs,
 reloads). The session outlives its process: when a kernel dies or is restarted, the session
 reports why and the next run gets a fresh kernel.
+
+The kernel is untrusted: what it sends is counted here (watchdog.Traffic) and only the current
+run's messages reach the browser; its CPU is read from its cgroup, during runs and between them.
 """
 
 from __future__ import annotations
@@ -12,22 +15,24 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .. import protocol
+from .. import messages
 from .limits import Limits
 from .pool import KernelPool
 from .process import KernelProcess
-from .watchdog import CHECK_EVERY_S, MessageRate, RunClock
+from .watchdog import CHECK_EVERY_S, END, FORWARD, RunClock, Traffic
 
 BUSY_ANNOUNCE_DELAY_S = 0.05
+# A run whose code holds this line keeps the processes it started when it ends (docs/limits).
+KEEP_PROCESSES = "# playground: keep processes"
 
 
 class Outbox(Protocol):
-    async def reply(self, channel: str, text: str) -> None: ...
-    async def broadcast(self, owner: str, text: str) -> None: ...
+    async def reply(self, channel: str, kind: str, text: str) -> None: ...
+    async def broadcast(self, owner: str, kind: str, text: str) -> None: ...
 
 
 @dataclass
@@ -37,7 +42,15 @@ class Request:
     reply: str
     queued_at: float = field(default_factory=time.monotonic)
     stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
-    rate: MessageRate | None = None
+    errored: bool = False  # a run reports at most one error
+
+    @property
+    def keeps_processes(self) -> bool:
+        return KEEP_PROCESSES in self.code
+
+
+async def _admit_all(session: KernelSession) -> str | None:
+    return None
 
 
 class KernelSession:
@@ -47,7 +60,7 @@ class KernelSession:
         pool: KernelPool,
         outbox: Outbox,
         limits: Limits,
-        admit: Callable[[KernelSession], str | None] = lambda session: None,
+        admit: Callable[[KernelSession], Awaitable[str | None]] = _admit_all,
         client: str = "",
     ):
         self.owner = owner
@@ -55,11 +68,17 @@ class KernelSession:
         self._admit = admit
         self.state = "starting"
         self.reason: str | None = None
+        self.farewell: str | None = None  # why the previous kernel went, told once the next is ready
         self.process: KernelProcess | None = None
         self.last_activity = time.monotonic()
+        self.attached: set[str] = set()  # reply channels of the websockets open on this session
+        self.detached_at: float | None = time.monotonic()
         self._pool = pool
         self._outbox = outbox
         self._limits = limits
+        self._traffic = Traffic(limits)
+        self._idle_cpu = 0.0  # CPU the kernel used while no run was in progress
+        self._cpu_mark: float | None = None  # the kernel's CPU when the last run ended
         self._queue: deque[Request] = deque()
         self._current: Request | None = None
         self._starter: asyncio.Task | None = None
@@ -75,17 +94,34 @@ class KernelSession:
     def running(self) -> bool:
         return self._current is not None or bool(self._queue)
 
+    @property
+    def holds_kernel(self) -> bool:
+        return self.process is not None or self._starting
+
     def idle_seconds(self) -> float:
         return 0.0 if self.running else time.monotonic() - self.last_activity
 
+    def detached_seconds(self) -> float:
+        """How long no page has been open on this session while it ran nothing."""
+        if self.attached or self.running or self.detached_at is None:
+            return 0.0
+        return time.monotonic() - max(self.detached_at, self.last_activity)
+
     def status(self) -> dict:
         kernel = self.process.info if self.process else None
-        return protocol.status(self.state, reason=self.reason, kernel=kernel, queued=len(self._queue))
+        return messages.status(self.state, self.reason, kernel, len(self._queue))
 
     async def attach(self, reply: str) -> None:
         self.last_activity = time.monotonic()
+        self.attached.add(reply)
+        self.detached_at = None
         self._ensure_started()
         await self._send(reply, self.status())
+
+    def detach(self, reply: str) -> None:
+        self.attached.discard(reply)
+        if not self.attached:
+            self.detached_at = time.monotonic()
 
     async def execute(self, request: Request) -> None:
         self.last_activity = time.monotonic()
@@ -101,14 +137,14 @@ class KernelSession:
         """Stop the run in progress and cancel the ones waiting; the variables stay."""
         while self._queue:
             waiting = self._queue.popleft()
-            await self._send(waiting.reply, protocol.done(waiting.id, False, cancelled=True))
+            await self._send(waiting.reply, messages.done(waiting.id, False, cancelled=True))
         self._interrupt_current()
 
     def _interrupt_current(self) -> None:
         current, process = self._current, self.process
         if current is None or process is None:
             return
-        process.send({"type": "interrupt", "id": current.id})
+        process.send(messages.interrupt(current.id))
         if self._escalation is None or self._escalation.done():
             self._escalation = asyncio.create_task(self._escalate(current, process))
 
@@ -125,14 +161,28 @@ class KernelSession:
         """Pass a scratch-folder request to the kernel (its answer goes to `reply`); or say why not."""
         if self.process is None or self.state not in ("idle", "busy"):
             return "this session has no kernel running"
-        if not isinstance(request, dict) or request.get("type") not in protocol.FILE_REQUESTS:
+        try:
+            request = messages.check(messages.FILE_REQUESTS, request)
+        except messages.MessageError:
             return "not a file request"
-        keys = ("type", "ref", "name", "offset", "data_b64", "append")
         if len(self._file_replies) > 64:  # answers a view stopped waiting for
             self._file_replies.clear()
-        self._file_replies[str(request.get("ref"))] = reply
-        self.process.send({k: request[k] for k in keys if k in request})
+        self._file_replies[str(request["ref"])] = reply
+        self.process.send(request)
         return None
+
+    def check_idle_cpu(self) -> None:
+        """End the kernel if what it left running has used more CPU than allowed between runs."""
+        process = self.process
+        if process is None or self.running or self._cpu_mark is None:
+            return
+        used = self._idle_cpu + process.cpu_seconds() - self._cpu_mark
+        limit = self._limits.idle_cpu_seconds
+        if used > limit:
+            process.kill(
+                f"threads or processes left running used {used:.1f} s of CPU while no run was in progress "
+                f"(the limit is {limit:g} s, PLAYGROUND_IDLE_CPU_SECONDS), so the kernel was ended"
+            )
 
     def _ensure_started(self) -> None:
         # A flag, not the task's state: a request may arrive while a failed start is still
@@ -144,7 +194,7 @@ class KernelSession:
     async def _start(self) -> None:
         try:
             await self._set_state("starting", self.reason)
-            refusal = self._admit(self)
+            refusal = await self._admit(self)
             if refusal:
                 raise RuntimeError(refusal)
             process = await self._pool.acquire()
@@ -156,51 +206,81 @@ class KernelSession:
             return
         self.process = process
         self._starting = False
+        self._idle_cpu, self._cpu_mark = 0.0, process.cpu_seconds()
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
-        await self._set_state("idle", None)
+        farewell, self.farewell = self.farewell, None
+        await self._set_state("idle", farewell)
         await self._pump()
 
     async def _pump(self) -> None:
         if self.state != "idle" or self._current is not None or not self._queue or self.process is None:
             return
+        process = self.process
         request = self._current = self._queue.popleft()
-        request.rate = MessageRate(self._limits.max_messages_per_s)
-        self.process.send({"type": "execute", "id": request.id, "code": request.code})
-        self._watchdog = asyncio.create_task(self._watch(request, self.process), name="kernel-run-watchdog")
+        self._traffic.start_run()
+        cpu_now = process.cpu_seconds()
+        self._idle_cpu += cpu_now - (self._cpu_mark if self._cpu_mark is not None else cpu_now)
+        self._cpu_mark = None
+        process.send(messages.execute(request.id, request.code))
+        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=cpu_now)
+        self._watchdog = asyncio.create_task(self._watch(request, process, clock), name="kernel-run-watchdog")
         await self._set_state("busy", None)
 
     async def _read(self, process: KernelProcess) -> None:
         async for message, text in process.messages():
-            await self._on_kernel_message(message, text)
+            await self._on_kernel_message(process, message, text)
         if process is self.process:
             await self._on_process_end(process)
 
-    async def _on_kernel_message(self, message: dict, text: str) -> None:
-        if message.get("type") in protocol.FILE_REPLIES:
-            reply = self._file_replies.pop(str(message.get("ref")), None)
-            if reply is not None:
-                await self._outbox.reply(reply, text)
+    async def _on_kernel_message(self, process: KernelProcess, message: dict, text: str) -> None:
+        kind, current = message["type"], self._current
+        if kind in messages.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
+            await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
             return
-        current = self._current
-        if current is None or message.get("id") != current.id:
-            if message.get("type") == protocol.STREAM:  # output of a thread the user left running
-                await self._outbox.broadcast(self.owner, text)
+        for_run = current is not None and message.get("id") == current.id and kind != "ready"
+        if for_run and (kind == "done" or (kind == "error" and not current.errored)):
+            await self._forward(current, message, text)  # never dropped: the run must end
             return
-        kind = message.get("type")
-        if kind not in (protocol.DONE, protocol.ERROR) and not current.rate.allow():
-            if current.rate.first_drop():
-                limit = self._limits.max_messages_per_s
-                note = f"\n[output dropped: more than {limit} messages a second (PLAYGROUND_MAX_MESSAGES_PER_S)]\n"
-                await self._notice(current, note)
+        stream_text = message["text"] if kind == "stream" else None
+        size = len(stream_text.encode("utf-8", "surrogatepass")) if stream_text is not None else len(text)
+        decision = self._traffic.admit(kind, size, stream_text)
+        if decision.action == END:
+            process.kill(decision.notice)
             return
-        if kind == protocol.DONE and current.stopped_by:
-            text = json.dumps({**message, "stopped_by": current.stopped_by})
-        await self._outbox.reply(current.reply, text)
-        if kind == protocol.DONE:
-            self._current = None
-            self.last_activity = time.monotonic()
+        if decision.notice:
+            await self._notice(current, decision.notice)
+        if decision.keep_text is not None:
+            text = json.dumps(messages.stream(message["id"], message["name"], decision.keep_text))
+        if decision.action != FORWARD:
+            return
+        if for_run and kind != "error":
+            await self._forward(current, message, text)
+        elif kind == "stream" and message["id"] is None:  # a thread the user left running
+            await self._outbox.broadcast(self.owner, kind, text)
+        # anything else names a run that is not this one, or repeats its error: dropped
+
+    async def _forward(self, request: Request, message: dict, text: str) -> None:
+        kind = message["type"]
+        if kind == "error":
+            request.errored = True
+        if kind == "done" and request.stopped_by:
+            text = json.dumps({**message, "stopped_by": request.stopped_by})
+        await self._outbox.reply(request.reply, kind, text)
+        if kind == "done":
+            self._end_run(request)
             await self._set_state("idle", None)
             await self._pump()
+
+    def _end_run(self, request: Request) -> None:
+        """The run is over: what it started ends with it, and CPU from now on counts as idle."""
+        self._current = None
+        self.last_activity = time.monotonic()
+        process = self.process
+        if process is None:
+            return
+        if not request.keeps_processes:
+            process.end_children()
+        self._cpu_mark = process.cpu_seconds()
 
     async def _on_process_end(self, process: KernelProcess) -> None:
         reason = await process.death_reason()
@@ -221,8 +301,7 @@ class KernelSession:
         if process is not None:
             await self._pool.discard(process, reason)
 
-    async def _watch(self, request: Request, process: KernelProcess) -> None:
-        clock = RunClock(self._limits, process.host_pid)
+    async def _watch(self, request: Request, process: KernelProcess, clock: RunClock) -> None:
         while self._current is request and self.process is process:
             await asyncio.sleep(CHECK_EVERY_S)
             verdict = clock.check()
@@ -234,8 +313,11 @@ class KernelSession:
                 self._interrupt_current()
                 return
 
-    async def _notice(self, request: Request, text: str) -> None:
-        await self._send(request.reply, {"type": protocol.STREAM, "id": request.id, "name": "stderr", "text": text})
+    async def _notice(self, request: Request | None, text: str) -> None:
+        if request is None:
+            await self._outbox.broadcast(self.owner, "stream", json.dumps(messages.stream(None, "stderr", text)))
+        else:
+            await self._send(request.reply, messages.stream(request.id, "stderr", text))
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
         await asyncio.sleep(self._limits.interrupt_grace_s)
@@ -251,8 +333,8 @@ class KernelSession:
             await self._fail(request, ename, evalue)
 
     async def _fail(self, request: Request, ename: str, evalue: str) -> None:
-        await self._send(request.reply, protocol.error(request.id, ename, evalue))
-        await self._send(request.reply, protocol.done(request.id, False))
+        await self._send(request.reply, messages.error(request.id, ename, evalue))
+        await self._send(request.reply, messages.done(request.id, False))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
         announced = self._announced
@@ -269,16 +351,16 @@ class KernelSession:
         if state == announced == "idle" and reason is None:
             return  # busy was never announced: nothing changed for the browser
         self._announced = state
-        await self._outbox.broadcast(self.owner, json.dumps(self.status()))
+        await self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
 
     async def _announce_busy(self, request: Request | None) -> None:
         await asyncio.sleep(BUSY_ANNOUNCE_DELAY_S)
         if self.state == "busy" and self._current is request:
             self._announced = "busy"
-            await self._outbox.broadcast(self.owner, json.dumps(self.status()))
+            await self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
 
     async def _send(self, channel: str, message: dict) -> None:
-        await self._outbox.reply(channel, json.dumps(message))
+        await self._outbox.reply(channel, message["type"], json.dumps(message))
 
 
 def _capital(text: str) -> str:

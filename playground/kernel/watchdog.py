@@ -1,23 +1,34 @@
-"""Limits on one run that the host enforces from outside the kernel: CPU time, wall time and
-message rate. A run that nears a time limit is warned first (at 80 %), the way the Rust
-playground lets people see the end coming; at the limit it is interrupted, and ended after
-the interrupt grace period if it does not stop."""
+"""What a kernel may send and use, counted by the host, where user code cannot reach.
+
+User code shares the kernel process with the runtime, so it can send anything the runtime can:
+the host counts what actually arrives (Traffic) and what the kernel's cgroup actually used
+(RunClock), and never takes the kernel's word for either. Over a limit, what is over is dropped
+with one notice; past a hard ceiling, HARD_CEILING times the limit, which the runtime never
+comes near on its own, the kernel is ended and the user told why.
+
+A run that nears a time limit is warned first (at 80 %), the way the Rust playground lets
+people see the end coming; at the limit it is interrupted, and ended after the interrupt grace
+period if it does not stop.
+"""
 
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .limits import Limits
 
 CHECK_EVERY_S = 0.5
 WARN_AT = 0.8
+HARD_CEILING = 8
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """CPU time of a process, all its threads included (children count once they exit)."""
+def process_cpu_seconds(pid: int | None) -> float:
+    """CPU time of one process, all its threads (children count once they exit): the fallback
+    where no cgroup could be made."""
     if pid is None:
         return 0.0
     try:
@@ -38,22 +49,22 @@ class Verdict:
 
 @dataclass
 class RunClock:
-    """CPU time is read from the first check on (CHECK_EVERY_S into the run), not at its start:
-    most runs end sooner, and reading a many-threaded process's /proc stat on every run cost
-    the round trip more than the half second of CPU time it leaves uncounted."""
+    """CPU and wall time of one run. CPU comes from the kernel's cgroup: every thread and
+    process of the kernel, so work handed to a child or a leftover thread counts too."""
 
     limits: Limits
-    pid: int | None
+    cpu_seconds: Callable[[], float]
     started: float = field(default_factory=time.monotonic)
-    cpu_at_first_check: float | None = None
+    cpu_at_start: float | None = None
     warned: set[str] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        if self.cpu_at_start is None:
+            self.cpu_at_start = self.cpu_seconds()
+
     def check(self) -> Verdict | None:
-        cpu_now = cpu_seconds(self.pid)
-        if self.cpu_at_first_check is None:
-            self.cpu_at_first_check = cpu_now
         used = {
-            "cpu_seconds_per_run": cpu_now - self.cpu_at_first_check,
+            "cpu_seconds_per_run": self.cpu_seconds() - (self.cpu_at_start or 0.0),
             "wall_seconds_per_run": time.monotonic() - self.started,
         }
         for name, spent in used.items():
@@ -71,22 +82,82 @@ class RunClock:
         return None
 
 
+FORWARD, DROP, END = "forward", "drop", "end"
+
+
 @dataclass
-class MessageRate:
-    """At most `per_second` messages a second for one run; the rest are dropped, once noted."""
+class Decision:
+    action: str  # FORWARD, DROP or END
+    notice: str = ""  # said once to the user when something is first dropped
+    keep_text: str | None = None  # a stream cut to what still fits, for the crossing message
 
-    per_second: int
+
+@dataclass
+class Traffic:
+    """Every message one kernel sends, counted per run (and per stretch between runs): the
+    rate of all messages, with or without an id; stream text against the output limit; results,
+    figures, progress and variables against the result limit."""
+
+    limits: Limits
     window_started: float = 0.0
-    count: int = 0
-    noted: bool = False
+    in_window: int = 0
+    output_bytes: int = 0
+    result_bytes: int = 0
+    noted: set[str] = field(default_factory=set)
 
-    def allow(self) -> bool:
+    def start_run(self) -> None:
+        self.output_bytes = self.result_bytes = 0
+        self.noted.clear()
+
+    def admit(self, kind: str, size: int, text: str | None = None) -> Decision:
+        """What to do with one message of `size` bytes (`text`: a stream's text)."""
+        over_rate = self._count()
+        if over_rate:
+            return over_rate
+        if kind == "stream" and text is not None:
+            return self._stream(text, size)
+        if kind in ("result", "progress", "variables"):
+            return self._result(size)
+        return Decision(FORWARD)
+
+    def _count(self) -> Decision | None:
         now = time.monotonic()
         if now - self.window_started >= 1.0:
-            self.window_started, self.count = now, 0
-        self.count += 1
-        return self.count <= self.per_second
+            self.window_started, self.in_window = now, 0
+        self.in_window += 1
+        limit = self.limits.max_messages_per_s
+        if self.in_window > HARD_CEILING * limit:
+            variable = f"PLAYGROUND_MAX_MESSAGES_PER_S is {limit}"
+            return Decision(END, f"the kernel sent over {HARD_CEILING * limit} messages in one second ({variable})")
+        if self.in_window > limit:
+            return self._drop("rate", f"more than {limit} messages a second (PLAYGROUND_MAX_MESSAGES_PER_S)")
+        return None
 
-    def first_drop(self) -> bool:
-        first, self.noted = not self.noted, True
-        return first
+    def _stream(self, text: str, size: int) -> Decision:
+        limit = self.limits.output_bytes_per_run
+        room = limit - self.output_bytes
+        self.output_bytes += size
+        if self.output_bytes > HARD_CEILING * limit:
+            return Decision(END, f"the kernel sent over {HARD_CEILING * limit // 2**20} MiB of output in one run")
+        if room <= 0:
+            return self._drop("output", f"{limit // 1024} KiB of output per run (PLAYGROUND_OUTPUT_BYTES_PER_RUN)")
+        if size <= room:
+            return Decision(FORWARD)
+        cut = self._drop("output", f"{limit // 1024} KiB of output per run (PLAYGROUND_OUTPUT_BYTES_PER_RUN)")
+        return Decision(FORWARD, cut.notice, keep_text=text.encode()[:room].decode("utf-8", "ignore"))
+
+    def _result(self, size: int) -> Decision:
+        limit = self.limits.result_bytes_per_run
+        self.result_bytes += size
+        if self.result_bytes > HARD_CEILING * limit:
+            return Decision(END, f"the kernel sent over {HARD_CEILING * limit // 2**20} MiB of results in one run")
+        if self.result_bytes > limit:
+            what = f"{limit // 2**20} MiB of results per run (PLAYGROUND_RESULT_BYTES_PER_RUN)"
+            return self._drop("result", what)
+        return Decision(FORWARD)
+
+    def _drop(self, what: str, limit_text: str) -> Decision:
+        if what in self.noted:
+            return Decision(DROP)
+        self.noted.add(what)
+        return Decision(DROP, f"\n[output dropped: this run went past {limit_text}]\n")

@@ -14,6 +14,8 @@ import io
 import sys
 from collections.abc import Callable
 
+import messages
+
 DPI = 100
 MAX_PIXELS = 2000  # per side; larger figures are drawn at a lower dpi
 MAX_PNG_BYTES = 1024 * 1024
@@ -45,7 +47,7 @@ def flush(send: Callable[[dict], None], request_id: str) -> None:
             value = {"kind": "text", "type": "Figure", "repr": f"<Figure {number}: cannot be drawn: {exc}>"}
         finally:
             pyplot.close(figure)
-        send({"type": "result", "id": request_id, "lineno": None, "end_lineno": None, "value": value})
+        send(messages.result(request_id, None, None, value))
 
 
 def png(figure, dpi: float = DPI) -> tuple[bytes, int, int]:

@@ -17,6 +17,8 @@ import errno
 import os
 import stat
 
+import messages
+
 CHUNK_BYTES = 256 * 1024  # raw bytes per `files_chunk`: ~350 KB of base64, well under 1 MiB
 MAX_NAME_BYTES = 255
 MAX_LISTED = 500
@@ -61,11 +63,11 @@ def handle(message: dict) -> dict:
         else:
             raise FileRefused("bad_request", f"Unknown file request {kind!r}.")
     except FileRefused as exc:
-        reply = {"type": "files_error", "code": exc.code, "message": str(exc)}
+        reply = messages.files_error(ref, exc.code, str(exc))
     except OSError as exc:
-        reply = {"type": "files_error", "code": "os_error", "message": _os_message(exc)}
+        reply = messages.files_error(ref, "os_error", _os_message(exc))
     except (TypeError, ValueError) as exc:
-        reply = {"type": "files_error", "code": "bad_request", "message": f"Malformed file request: {exc}"}
+        reply = messages.files_error(ref, "bad_request", f"Malformed file request: {exc}")
     return {**reply, "ref": ref}
 
 
@@ -82,12 +84,7 @@ def listing() -> dict:
                 entries.append({"name": entry.name, "size": info.st_size, "mtime": int(info.st_mtime)})
     entries.sort(key=lambda e: e["name"].lower())
     usage = os.statvfs(_folder)
-    return {
-        "type": "files_listing",
-        "files": entries[:MAX_LISTED],
-        "truncated": len(entries) > MAX_LISTED,
-        "free_bytes": usage.f_bavail * usage.f_frsize,
-    }
+    return messages.files_listing(entries[:MAX_LISTED], len(entries) > MAX_LISTED, usage.f_bavail * usage.f_frsize)
 
 
 def read(name: str, offset: int) -> dict:
@@ -99,14 +96,8 @@ def read(name: str, offset: int) -> dict:
         data = os.pread(fd, CHUNK_BYTES, offset)
     finally:
         os.close(fd)
-    return {
-        "type": "files_chunk",
-        "name": name,
-        "offset": offset,
-        "size": size,
-        "data_b64": base64.b64encode(data).decode("ascii"),
-        "eof": offset + len(data) >= size,
-    }
+    data_b64 = base64.b64encode(data).decode("ascii")
+    return messages.files_chunk(name, offset, size, data_b64, offset + len(data) >= size)
 
 
 def write(name: str, data_b64: str, append: bool) -> dict:
@@ -123,7 +114,7 @@ def write(name: str, data_b64: str, append: bool) -> dict:
         size = os.fstat(fd).st_size
     finally:
         os.close(fd)
-    return {"type": "files_written", "name": name, "size": size}
+    return messages.files_written(name, size)
 
 
 def _open(name: str, flags: int) -> int:

@@ -13,6 +13,7 @@ import os
 import types
 
 import keras
+import messages
 import numpy as np
 import tensorflow as tf
 
@@ -31,13 +32,7 @@ def message(request_id: str, namespace: dict) -> dict:
         entries.append(describe(name, value))
         if len(entries) >= MAX_NAMES:
             break
-    return {
-        "type": "variables",
-        "id": request_id,
-        "variables": entries,
-        "truncated": len(entries) >= MAX_NAMES,
-        "memory_bytes": memory_bytes(),
-    }
+    return messages.variables(request_id, entries, len(entries) >= MAX_NAMES, memory_bytes())
 
 
 def describe(name: str, value: object) -> dict:

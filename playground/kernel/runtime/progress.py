@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable
 
 import keras
+import messages
 
 MIN_INTERVAL_S = 0.05  # at most ~20 batch updates a second; every epoch end is always sent
 
@@ -145,20 +146,13 @@ class ProgressCallback(keras.callbacks.Callback):
         epochs = self.params.get("epochs") if self.phase == "fit" else None
         if self.phase == "fit":
             extra = {**extra, **self._timing()}
-        self._send(
-            {
-                "type": "progress",
-                "id": self._id,
-                "phase": self.phase,
-                "event": event,
-                "epoch": self._epoch if self.phase == "fit" else None,
-                "epochs": epochs,
-                "step": step,
-                "steps": self.params.get("steps"),
-                "logs": _plain(logs),
-                **extra,
-            }
-        )
+        counts = {
+            "epoch": self._epoch if self.phase == "fit" else None,
+            "epochs": epochs,
+            "step": step,
+            "steps": self.params.get("steps"),
+        }
+        self._send(messages.progress(self._id, self.phase, event, counts, _plain(logs), **extra))
 
 
 def _plain(logs: dict | None) -> dict:

@@ -17,6 +17,8 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
+import messages
+
 from . import hints, render
 
 FILENAME_PREFIX = "<snippet-"
@@ -65,15 +67,8 @@ class Interpreter:
                 return False
             if value is not None:
                 self.namespace["_"] = value
-                self._send(
-                    {
-                        "type": "result",
-                        "id": request_id,
-                        "lineno": node.lineno,
-                        "end_lineno": node.end_lineno,
-                        "value": render.render(value, self._caps),
-                    }
-                )
+                rendered = render.render(value, self._caps)
+                self._send(messages.result(request_id, node.lineno, node.end_lineno, rendered))
         return True
 
     def _run_statement(self, node: ast.stmt, filename: str) -> object:
@@ -99,19 +94,18 @@ class Interpreter:
         lines = [f"{_snippet_name(f.filename)}, line {f.lineno}, in {f.name}\n    {f.line}" for f in frames]
         lines += traceback.format_exception_only(type(exc), exc)
         self._send(
-            {
-                "type": "error",
-                "id": request_id,
-                "ename": type(exc).__name__,
-                "evalue": evalue,
-                "traceback": [line.rstrip("\n") for line in lines],
-                "lineno": lineno,
-                "hint": hints.for_error(exc, frames[-1].line if frames else None, self.namespace),
-                "frames": [
+            messages.error(
+                request_id,
+                type(exc).__name__,
+                evalue,
+                lineno,
+                traceback=[line.rstrip("\n") for line in lines],
+                hint=hints.for_error(exc, frames[-1].line if frames else None, self.namespace),
+                frames=[
                     {"snippet": _snippet_number(f.filename), "lineno": f.lineno, "name": f.name, "line": f.line}
                     for f in frames
                 ],
-            }
+            )
         )
 
 

@@ -18,6 +18,7 @@ import threading
 import time
 
 import keras
+import messages
 import numpy as np
 import tensorflow as tf
 
@@ -65,7 +66,7 @@ class Kernel:
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
         _warm_up()
-        link.send({"type": "ready", "info": kernel_info(config)})
+        link.send(messages.ready(kernel_info(config)))
 
     def current_id(self) -> str | None:
         return self._current_id
@@ -94,7 +95,7 @@ class Kernel:
             self._current_id = None
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._link.send(namespace.message(request_id, self._interpreter.namespace))
-        self._link.send({"type": "done", "id": request_id, "ok": ok, "elapsed_ms": round(elapsed_ms, 3)})
+        self._link.send(messages.done(request_id, ok, elapsed_ms))
 
     def _set_in_user_code(self, value: bool) -> None:
         self._in_user_code = value
@@ -116,8 +117,6 @@ class Kernel:
                 self._interrupt(message.get("id"))
             elif isinstance(kind, str) and kind.startswith("files_"):
                 self._link.send(files.handle(message))  # here, so it works while a run is busy
-            elif kind == "shutdown":
-                break
         self._requests.put(None)
 
     def _interrupt(self, request_id: str | None) -> None:

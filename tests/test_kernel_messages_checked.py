@@ -1,0 +1,169 @@
+"""The host checks every line a kernel sends against messages.FROM_KERNEL, and counts what it
+lets through (fast: no kernel; the real kernels' attacks are in test_host_trusts_no_kernel.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+
+import pytest
+
+from playground import messages
+from playground.kernel.limits import Limits
+from playground.kernel.watchdog import DROP, END, FORWARD, HARD_CEILING, Traffic
+from playground.sendbuffer import NOTICE, SendBuffer
+
+
+def kernel_line(message: dict) -> dict:
+    return messages.check(messages.FROM_KERNEL, messages.loads(json.dumps(message)))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        messages.stream("r1", "stdout", "hello\n"),
+        messages.stream(None, "stderr", "from a thread\n"),
+        messages.result("r1", 2, 2, {"kind": "text", "repr": "2"}),
+        messages.error("r1", "NameError", "name 'f' is not defined", 5, hint=None, frames=[]),
+        messages.progress("r1", "fit", "epoch", {"epoch": 1, "epochs": 5, "step": 32, "steps": 32}, {"loss": 0.5}),
+        messages.variables("r1", [], False, 123),
+        messages.done("r1", True, 1.5),
+        messages.ready({"tf": "2.21.0"}),
+        {**messages.files_written("model.keras", 10), "ref": "7"},
+    ],
+)
+def test_what_the_runtime_sends_passes_the_check(message):
+    assert kernel_line(message) == message
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        ({"type": "status", "state": "idle", "reason": None, "kernel": None, "queued": 0}, "unknown message type"),
+        ({**messages.done("r1", True), "stopped_by": {"limit": "x"}}, "has no field 'stopped_by'"),
+        ({**messages.done("r1", True), "cancelled": True}, "has no field 'cancelled'"),
+        (messages.stream("r1", "stdin", "x"), "must be one of stdout, stderr"),
+        (messages.stream("r" * 200, "stdout", "x"), "1 to 128 characters"),
+        ({**messages.done("r1", True), "ok": "yes"}, "'done'.ok must be true or false"),
+        ({"type": "result", "id": "r1"}, "needs 'lineno'"),
+        ([1, 2], "JSON object"),
+    ],
+)
+def test_what_the_runtime_never_sends_is_refused_naming_the_problem(message, words):
+    with pytest.raises(messages.MessageError, match=words):
+        kernel_line(message)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"type": "stream", "id": null, "name": "stdout", "text": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b"[" * 200_000,
+        b'{"type": "done", "id": "r1", "ok": true, "elapsed_ms": NaN}',
+        b'{"type": "done", "id": "r1", "ok": true, "elapsed_ms": ' + b"9" * 10_000 + b"}",
+        b'{"type": "stream", "id": null, "name": "stdout", "text": "\xff\xfe"}',
+    ],
+)
+def test_deep_huge_or_undecodable_lines_are_refused_not_crashed_on(line):
+    with pytest.raises(messages.MessageError):
+        messages.check(messages.FROM_KERNEL, messages.loads(line))
+
+
+def test_depth_is_measured_without_recursion():
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    assert not messages.within_depth(deep, messages.MAX_DEPTH)
+    assert messages.within_depth([[[1]]], 3)
+
+
+# ---------- counting ----------
+
+
+def traffic(**changes) -> Traffic:
+    return Traffic(dataclasses.replace(Limits(), **changes))
+
+
+def test_output_past_the_limit_is_cut_once_with_a_notice_then_dropped():
+    counted = traffic(output_bytes_per_run=100)
+    assert counted.admit("stream", 60, "a" * 60).action == FORWARD
+    crossing = counted.admit("stream", 60, "b" * 60)
+    assert crossing.action == FORWARD and crossing.keep_text == "b" * 40
+    assert "100 KiB" not in crossing.notice and "PLAYGROUND_OUTPUT_BYTES_PER_RUN" in crossing.notice
+    later = counted.admit("stream", 10, "c" * 10)
+    assert later.action == DROP and later.notice == ""
+
+
+def test_output_far_past_the_limit_ends_the_kernel():
+    counted = traffic(output_bytes_per_run=1000)
+    decisions = [counted.admit("stream", 1000, "x" * 1000) for _ in range(HARD_CEILING + 1)]
+    assert decisions[-1].action == END and "output in one run" in decisions[-1].notice
+
+
+def test_every_message_counts_against_the_rate_with_or_without_an_id():
+    counted = traffic(max_messages_per_s=10)
+    actions = [counted.admit("stream", 1, "x").action for _ in range(10)]
+    assert actions == [FORWARD] * 10
+    dropped = counted.admit("files_error", 50)
+    assert dropped.action == DROP and "PLAYGROUND_MAX_MESSAGES_PER_S" in dropped.notice
+    for _ in range(HARD_CEILING * 10 - 11):
+        counted.admit("stream", 1, "x")
+    assert counted.admit("result", 10).action == END
+
+
+def test_results_past_their_limit_are_dropped_with_a_notice_and_a_new_run_starts_afresh():
+    counted = traffic(result_bytes_per_run=1000)
+    assert counted.admit("result", 900).action == FORWARD
+    over = counted.admit("result", 200)
+    assert over.action == DROP and "PLAYGROUND_RESULT_BYTES_PER_RUN" in over.notice
+    counted.start_run()
+    assert counted.admit("result", 900).action == FORWARD
+
+
+# ---------- the browser's send buffer ----------
+
+
+class StalledSocket:
+    """A websocket whose browser reads nothing until `release` is set."""
+
+    def __init__(self):
+        self.release = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, text: str) -> None:
+        await self.release.wait()
+        self.sent.append(text)
+
+
+def text_of(kind: str, run: str, size: int = 0) -> str:
+    if kind == "progress":
+        return json.dumps({"type": "progress", "id": run, "step": size})
+    return json.dumps({"type": kind, "id": run, "pad": "x" * size})
+
+
+async def test_a_page_that_does_not_read_holds_at_most_the_buffer_and_hears_why():
+    socket = StalledSocket()
+    buffer = SendBuffer(socket.send, limit_bytes=10_000)
+    for _ in range(1000):
+        buffer.put("stream", text_of("stream", "r1", 1000))
+    buffer.put("done", text_of("done", "r1"))
+    assert buffer.queued_bytes < 12_000
+    socket.release.set()
+    await asyncio.sleep(0.05)
+    kinds = [json.loads(text)["type"] for text in socket.sent]
+    assert kinds[-1] == "done"
+    assert sum(NOTICE.strip() in json.loads(text).get("text", "") for text in socket.sent) == 1
+    await buffer.close()
+
+
+async def test_progress_is_coalesced_to_the_latest_while_the_page_lags():
+    socket = StalledSocket()
+    buffer = SendBuffer(socket.send, limit_bytes=2_000)
+    for step in range(500):
+        buffer.put("progress", text_of("progress", "r1", step))
+    socket.release.set()
+    await asyncio.sleep(0.05)
+    steps = [json.loads(text)["step"] for text in socket.sent]
+    assert steps[-1] == 499 and len(steps) < 100
+    await buffer.close()
