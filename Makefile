@@ -10,8 +10,10 @@ PYTEST_ARGS ?=
 
 .PHONY: serve test lint format setup system-packages serve-packages migrate clean bench
 
+# uvicorn believes X-Forwarded-For/-Proto only from TRUSTED_PROXIES (the same variable the site reads).
 serve: migrate serve-packages
-	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576 --no-access-log
+	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576 --no-access-log \
+	  $(if $(strip $(TRUSTED_PROXIES)),--forwarded-allow-ips "$(strip $(TRUSTED_PROXIES))",--no-proxy-headers)
 
 test: setup system-packages lint
 	$(BIN)/pytest $(PYTEST_ARGS)

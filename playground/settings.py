@@ -6,8 +6,10 @@ start, not surface as odd behaviour later. README lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from playground.kernel.limits import limits_from_env
@@ -46,11 +48,42 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses and networks (CIDR). A typo stops the server rather than
+    trusting something nobody meant to trust."""
+    networks = []
+    for item in env_list(name, ""):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+    return networks
+
+
+def private_dir(path: Path) -> None:
+    """Create a folder only its owner can enter (it holds the secret key and the database).
+
+    A folder that already exists is left as it is: it may be one the operator chose and shares."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def private_sqlite_file(sqlite_path: str) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite would create it with the
+    umask's mode (0644: every local user could read the sessions); tighten an older one."""
+    if sqlite_path == ":memory:" or sqlite_path.startswith("file:"):
+        return
+    path = Path(sqlite_path)
+    private_dir(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is an empty database
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+
+
 def persistent_secret_key(data_dir: Path) -> str:
     """A key generated on first start and kept in the data folder, outside the repository."""
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
@@ -61,6 +94,7 @@ def database_from_env(sqlite_path: str) -> dict:
     """DATABASE_URL (postgres://user:password@host:port/name) when set; SQLite otherwise."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
+        private_sqlite_file(sqlite_path)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
     import dj_database_url
 
@@ -80,6 +114,9 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or persistent_secret_key(DATA_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Proxies whose X-Forwarded-For is believed (playground/clients.py); uvicorn is started with the
+# same list (Makefile). Empty: the client's address is the socket's, whatever headers say.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -94,6 +131,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "playground.headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # the browser's language, or the switcher's cookie
@@ -179,3 +217,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# Headers (README, "Security"). HSTS only where the site is served over HTTPS, which is what
+# SECURE_COOKIES says; Django sends it on HTTPS requests only.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # links out never carry a snippet's or session's address
+X_FRAME_OPTIONS = "DENY"  # except the /e/ embeds (views_snippets.py), made to be framed
+# No inline script or style anywhere: the page's code is in static/ and its data in
+# <script type="application/json"> blocks. Figures are data: images. The websocket's ws:/wss:
+# address is added per request (playground/headers.py). /e/ embeds may be framed by anyone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Failed admin logins per client address and window, then 429 (playground/admin.py).
+ADMIN_LOGIN_FAILURES = env_int("PLAYGROUND_ADMIN_LOGIN_FAILURES", 5)
+ADMIN_LOGIN_WINDOW_S = env_int("PLAYGROUND_ADMIN_LOGIN_WINDOW_S", 900)
+

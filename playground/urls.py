@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from . import admin as admin_views
 from . import views, views_files, views_snippets
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("admin/login/", admin_views.throttled_login),  # before the admin's own login, to throttle it
     path("admin/", admin.site.urls),
     # Shared snippets (docs/api.md): a link's page, its embed, and the JSON API.
     path("s/<str:snippet_id>", views_snippets.snippet_page, name="snippet"),

@@ -3,12 +3,13 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 
 from . import examples
+from .clients import ensure_issued_session
 
 
 def index(request: HttpRequest) -> HttpResponse:
     # The session cookie is what binds this browser to its kernel, so make sure there is one
-    # before the page opens its websocket.
-    if request.session.session_key is None:
-        request.session.save()
+    # before the page opens its websocket, and that this server issued it: a cookie planted by
+    # someone else would let them share this visitor's kernel (session fixation).
+    ensure_issued_session(request)
     context = {"ws_path": "/ws/session/", "examples": examples.for_language(get_language())}
     return render(request, "index.html", context)

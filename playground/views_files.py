@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from . import files
+from .clients import aissued_session_key
 from .kernel import bus
 
 STATUS_FOR = {"bad_request": 400, "bad_name": 400, "not_regular": 400, "not_found": 404, "no_kernel": 409}
@@ -73,7 +74,12 @@ async def _upload(request: HttpRequest, owner: str) -> HttpResponse:
 
 
 async def _owner(request: HttpRequest) -> str | None:
-    key = request.session.session_key  # the cookie's value, as the websocket reads it; no database access
+    """The kernel owner of a session this server issued, else None. A made-up key is dropped
+    (the response deletes the cookie): a planted cookie must not reach anyone's files. Nothing
+    is created for it either, so such requests cost no database writes."""
+    key = await aissued_session_key(request.session)
+    if key is None and request.session.session_key:
+        await request.session.aflush()
     return bus.owner_for(key) if key else None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from . import ratelimit
+from .clients import ensure_issued_session
 from .models import Snippet
 from .snippets import ID_PATTERN, SubmissionError, parse_submission
 
@@ -84,12 +86,12 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
     if snippet is None or snippet.is_removed:
         return _gone(request, snippet_id, snippet)
     # As on /: the session cookie binds this browser to its kernel once Run is pressed.
-    if request.session.session_key is None:
-        request.session.save()
+    ensure_issued_session(request)
     return render(request, "snippet.html", _context(request, snippet))
 
 
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})  # made to be framed, by any site
 @require_safe
 def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
     snippet = _find(snippet_id)

@@ -1,0 +1,103 @@
+"""Who is asking: the client's address and the session key a browser may bind a kernel to.
+
+Both are things a client could otherwise choose. The address is the socket's unless the peer is a
+proxy named in TRUSTED_PROXIES, so a made-up X-Forwarded-For counts for nothing; a session key
+counts only if this server issued it, so a cookie planted in someone's browser binds nothing.
+Used by the HTTP views (a request) and the websocket consumer (an ASGI scope).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.http import HttpRequest
+
+UNKNOWN = "unknown"
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+# ---------- the client's address ----------
+
+
+def client_address(source: HttpRequest | Mapping[str, Any]) -> str:
+    """The address to count this client under: a request's or an ASGI scope's."""
+    peer, forwarded = _peer_and_forwarded(source)
+    networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    return _from_forwarded(forwarded, networks) or peer
+
+
+def _peer_and_forwarded(source: HttpRequest | Mapping[str, Any]) -> tuple[str, str]:
+    if isinstance(source, HttpRequest):
+        return source.META.get("REMOTE_ADDR") or UNKNOWN, source.META.get("HTTP_X_FORWARDED_FOR", "")
+    client = source.get("client") or (UNKNOWN,)
+    values = [value.decode("latin-1") for name, value in source.get("headers") or () if name == b"x-forwarded-for"]
+    return str(client[0] or UNKNOWN), ",".join(values)  # several headers read as one list, as HTTP says
+
+
+def _from_forwarded(forwarded: str, networks: tuple[IPNetwork, ...]) -> str | None:
+    """The right-most entry no trusted proxy wrote: each proxy appends, so what is left of it is
+    whatever the client sent and may be made up. None when the chain is unusable."""
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    for entry in reversed(entries):
+        address = _parse(entry)
+        if address is None:
+            return None  # a proxy of ours never writes this: count the client under the proxy
+        if not any(address in network for network in networks):
+            return str(address)
+    # Every hop is a trusted proxy (a client on the proxies' own network): the first one it is.
+    first = _parse(entries[0]) if entries else None
+    return str(first) if first is not None else None
+
+
+def _parse(entry: str) -> IPAddress | None:
+    """An address from an X-Forwarded-For entry: `1.2.3.4`, `1.2.3.4:5678`, `::1` or `[::1]:5678`."""
+    if entry.startswith("["):
+        entry = entry[1 : entry.find("]")] if "]" in entry else entry
+    elif entry.count(":") == 1:
+        entry = entry.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(entry)
+    except ValueError:
+        return None
+
+
+def _is_trusted(peer: str, networks: tuple[IPNetwork, ...]) -> bool:
+    address = _parse(peer)
+    return address is not None and any(address in network for network in networks)
+
+
+@functools.lru_cache(maxsize=8)
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """TRUSTED_PROXIES as networks (an address is a network of one); settings checked the syntax."""
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+# ---------- the session key ----------
+
+
+def issued_session_key(session: SessionBase) -> str | None:
+    """The session's key if this server issued it (it is in the session store), else None."""
+    key = session.session_key
+    return key if key and session.exists(key) else None
+
+
+async def aissued_session_key(session: SessionBase) -> str | None:
+    """issued_session_key for async code (the websocket consumer, async views)."""
+    key = session.session_key
+    return key if key and await session.aexists(key) else None
+
+
+def ensure_issued_session(request: HttpRequest) -> str:
+    """The key to bind this browser to: a missing or unknown key is first replaced by a new one,
+    which the response's Set-Cookie hands to the browser."""
+    if issued_session_key(request.session) is None:
+        request.session.cycle_key()  # the unknown key is dropped: nothing was ever stored under it
+    return request.session.session_key
