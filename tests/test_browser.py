@@ -21,6 +21,17 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# A Content-Security-Policy violation fails the test: the page must work under its policy.
+# Chromium logs each refusal; the event also catches what is reported without a log line.
+CSP_WATCH = """document.addEventListener('securitypolicyviolation', (e) => console.error(
+  'Content Security Policy violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')));"""
+
+
+async def fail_on_csp_violations(page, errors: list[str]) -> None:
+    await page.add_init_script(CSP_WATCH)
+    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+
+
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
         pytest.fail("Chromium is missing: the Makefile should have installed it", pytrace=False)
@@ -42,6 +53,7 @@ async def page(site):
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        await fail_on_csp_violations(page, errors)
         await page.goto(site + "/")
         await page.wait_for_selector("#run:not([disabled])", timeout=30_000)
         yield page

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, page, run_code, set_code  # noqa: F401
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, page, run_code, set_code  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -114,6 +114,8 @@ async def test_the_interface_is_in_spanish_for_a_spanish_browser_and_switches_to
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-ES")
         page = await context.new_page()
+        violations: list[str] = []
+        await fail_on_csp_violations(page, violations)
         await page.goto(site + "/")
         await page.wait_for_selector("#run:not([disabled])", timeout=30_000)
         assert await page.get_attribute("html", "lang") == "es"
@@ -128,3 +130,4 @@ async def test_the_interface_is_in_spanish_for_a_spanish_browser_and_switches_to
         await page.get_by_role("button", name="English").click()
         await page.get_by_role("button", name="Run", exact=True).wait_for(timeout=10_000)
         await browser.close()
+    assert violations == []

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS  # and its check that Chromium is there
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations  # and its Chromium check
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -29,8 +29,10 @@ async def browser():
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser.csp_violations = []  # from every page of the test (new_page)
         yield browser
         await browser.close()
+        assert browser.csp_violations == []
 
 
 async def new_page(browser, site: str, path: str = "/"):
@@ -42,13 +44,15 @@ async def new_page(browser, site: str, path: str = "/"):
     page.errors = []
     page.on("websocket", lambda ws: page.sockets.append(ws.url))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    await fail_on_csp_violations(page, browser.csp_violations)
     await page.goto(site + path)
     return page
 
 
 async def share(page) -> str:
     await page.click("#share")
-    await page.wait_for_function("document.querySelector('#share-url').value !== ''", timeout=WAIT_MS)
+    # A function, not an expression string: Playwright evals strings, which the page's CSP refuses.
+    await page.wait_for_function("() => document.querySelector('#share-url').value !== ''", timeout=WAIT_MS)
     return await page.input_value("#share-url")
 
 
