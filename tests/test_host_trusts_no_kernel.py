@@ -229,3 +229,8 @@ async def test_a_full_host_evicts_the_longest_idle_kernel_and_tells_its_owner(ke
     assert "make room for another visitor" in status["reason"]
     for client in (newcomer, back):
         await client.close()
+
+
+async def test_a_tensor_of_rank_forty_is_shown_not_taken_for_an_attack(kernel):
+    run = await kernel.run("tf.zeros([1] * 40)")
+    assert run.done["ok"] is True and run.results[1]["shape"] == [1] * 40

@@ -61,11 +61,11 @@ async def test_non_finite_numbers_are_sent_as_strings_javascript_can_read(kernel
 
 
 async def test_a_huge_tensor_is_summarised_head_and_tail_on_the_server(kernel):
-    run = await kernel.run("big = tf.range(10**8, dtype=tf.int32)\nbig")
+    run = await kernel.run("big = tf.range(10**7, dtype=tf.int32)\nbig")
     value = run.results[2]
     assert value["truncated"] is True
-    assert value["shape"] == [10**8] and value["size"] == 10**8
-    assert value["values"] == [0, 1, 2, "...", 10**8 - 3, 10**8 - 2, 10**8 - 1]
+    assert value["shape"] == [10**7] and value["size"] == 10**7
+    assert value["values"] == [0, 1, 2, "...", 10**7 - 3, 10**7 - 2, 10**7 - 1]
     assert sum(len(m.get("text", "")) for m in run.messages) < 100_000
 
 
@@ -161,7 +161,7 @@ async def test_output_beyond_the_per_run_limit_is_discarded_with_a_notice(kernel
     run = await kernel.run("for i in range(200_000):\n    print('x' * 20)")
     streamed = sum(len(m["text"]) for m in run.of("stream"))
     assert streamed < 1024 * 1024 + 1000
-    assert any("output limit reached" in m["text"] for m in run.of("stream"))
+    assert any("PLAYGROUND_OUTPUT_BYTES_PER_RUN" in m["text"] for m in run.of("stream"))
     assert run.done["ok"] is True
 
 

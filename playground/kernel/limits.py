@@ -56,8 +56,8 @@ class Limits:
     """CPU a kernel may use while no run is in progress (threads left running); past it, it is ended."""
     wall_seconds_per_run: float = 600.0
     """Wall-clock time one run may take; a warning comes at 80 %, then it is stopped."""
-    scratch_bytes: int = 256 * 1024**2
-    """Size of a kernel's scratch folder (and of its /tmp); it lives in memory."""
+    scratch_bytes: int = 128 * 1024**2
+    """Size of a kernel's scratch folder (and of its /tmp); it lives in memory, counted in memory_bytes."""
     max_kernels_per_client: int = 64
     """Kernels one client address may hold at once (a class behind one NAT address); never more
     than three quarters of what the host holds."""

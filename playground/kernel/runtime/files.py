@@ -18,34 +18,16 @@ import os
 import stat
 
 import messages
+from messages import CHUNK_BYTES, FileRefused, check_name
 
-CHUNK_BYTES = 256 * 1024  # raw bytes per `files_chunk`: ~350 KB of base64, well under 1 MiB
-MAX_NAME_BYTES = 255
 MAX_LISTED = 500
 
 _folder = "."
 
 
-class FileRefused(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
 def configure(folder: str) -> None:
     global _folder
     _folder = folder
-
-
-def check_name(name: object) -> str:
-    """The name if it is one plain file name in the folder, else FileRefused."""
-    if not isinstance(name, str) or not name:
-        raise FileRefused("bad_name", "A file name is needed.")
-    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise FileRefused("bad_name", f"{name!r} is not a plain file name: no slashes, no '..', no leading dot.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES:
-        raise FileRefused("bad_name", "File names may not contain control characters or exceed 255 bytes.")
-    return name
 
 
 def handle(message: dict) -> dict:

@@ -132,10 +132,16 @@ def _short_device(device: str) -> str | None:
     return device.rsplit("device:", 1)[-1]
 
 
+MAX_NESTED_RANK = 32  # values of higher ranks go flat: the host refuses messages nested past 64
+
+
 def _array_fields(array: np.ndarray, caps: Caps) -> dict:
     convert = _leaf_converter(array.dtype)
     truncated = array.size > caps.max_values
-    values = _summary(array, convert, [caps.max_values]) if truncated else _full(array, convert)
+    if array.ndim > MAX_NESTED_RANK:
+        values = _full(array.reshape(-1)[: caps.max_values], convert)
+    else:
+        values = _summary(array, convert, [caps.max_values]) if truncated else _full(array, convert)
     return {
         "shape": list(array.shape),
         "dtype": _dtype_name(array.dtype),
