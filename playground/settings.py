@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 
 from playground.kernel.limits import limits_from_env
-from playground.kernel.sandbox import NOBODY, SandboxSettings
+from playground.kernel.sandbox import SandboxSettings
 from playground.snippets import snippet_limits_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -186,7 +186,7 @@ PLAYGROUND_LIMITS = limits_from_env()
 PLAYGROUND_SNIPPET_LIMITS = snippet_limits_from_env()  # shared snippets: PLAYGROUND_SNIPPET_* (README)
 PLAYGROUND_SANDBOX = SandboxSettings(
     enabled=env_bool("PLAYGROUND_SANDBOX", True),
-    kernel_uid=env_int("PLAYGROUND_KERNEL_UID", NOBODY),
+    kernel_uids=env_str("PLAYGROUND_KERNEL_UIDS", SandboxSettings.kernel_uids),  # FIRST-LAST: one uid per kernel
     simulated_gpus=env_str("PLAYGROUND_SIMULATED_GPUS", ""),
 )
 

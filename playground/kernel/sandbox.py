@@ -3,9 +3,10 @@
 The fork server (runtime/zygote.py) runs inside bubblewrap: a read-only view of the system,
 the Python installation and the kernel runtime only (not the project, its settings, database
 or secrets), an environment built from scratch, and its own PID, network, IPC and UTS
-namespaces. Each kernel forked from it then takes namespaces of its own, a size-capped
-in-memory scratch folder, the unprivileged kernel uid and a seccomp filter
-(runtime/isolate.py), and the host puts it in a cgroup (cgroups.py). See docs/deployment.md.
+namespaces. Each kernel forked from it then takes namespaces of its own, a private /dev and
+/proc, a size-capped in-memory scratch folder, a uid of its own (uids.py) and an allowlist
+seccomp filter (runtime/isolate.py, runtime/syscalls.py), and the host puts it in a cgroup
+(cgroups.py). See docs/deployment.md.
 
 PLAYGROUND_SANDBOX=0 runs kernels as plain processes, for development on machines without
 bubblewrap: user code then has the server's privileges.
@@ -22,13 +23,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import uids
+
 log = logging.getLogger(__name__)
 
 KERNEL_CODE_DIR = Path(__file__).resolve().parent  # holds runtime/, imported as `runtime`
+# The wire vocabulary, shared with the host; kernels import it as the top-level `messages`.
+MESSAGES_MODULE = KERNEL_CODE_DIR.parent / "messages.py"
 SANDBOX_CODE_DIR = "/opt/playground"  # where the sandbox sees it
 SANDBOX_VENV = "/opt/venv"  # where the sandbox sees the project's virtualenv
 SCRATCH = "/scratch"  # a kernel's scratch folder, inside the sandbox
-NOBODY = 65534
 
 # Variables a kernel gets; nothing else from the server's environment is passed on.
 BASE_ENV = {
@@ -56,8 +60,15 @@ class SandboxUnavailable(RuntimeError):
 @dataclass(frozen=True)
 class SandboxSettings:
     enabled: bool = True
-    kernel_uid: int = NOBODY
+    kernel_uids: str = uids.DEFAULT_RANGE  # PLAYGROUND_KERNEL_UIDS: one uid per kernel (uids.py)
     simulated_gpus: str = ""  # a device inventory for machines without a GPU (see gpu.py)
+
+    def __post_init__(self) -> None:
+        uids.parse_range(self.kernel_uids)  # a malformed range stops the server at start
+
+    @property
+    def uid_range(self) -> range:
+        return uids.parse_range(self.kernel_uids)
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,8 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
     command = ["-m", "runtime.zygote", str(control_fd)]
     if not settings.enabled:
         log.warning("PLAYGROUND_SANDBOX is off: kernels run unconfined, with the server's privileges")
-        env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": str(KERNEL_CODE_DIR)}
+        path = os.pathsep.join((str(KERNEL_CODE_DIR), str(_messages_dir(work_dir))))
+        env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": path}
         return Launch(argv=[sys.executable, *command], env=env, cwd=str(work_dir))
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -85,9 +97,9 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
     return Launch(argv=argv, env={}, cwd="/")
 
 
-def kernel_config(settings: SandboxSettings, scratch: str, scratch_bytes: int) -> dict:
-    """What the forked child needs to isolate itself (runtime/isolate.py)."""
-    return {"sandbox": settings.enabled, "uid": settings.kernel_uid, "scratch": scratch, "scratch_bytes": scratch_bytes}
+def kernel_config(settings: SandboxSettings, scratch: str, scratch_bytes: int, uid: int) -> dict:
+    """What the forked child needs to isolate itself (runtime/isolate.py); `uid` is its own."""
+    return {"sandbox": settings.enabled, "uid": uid, "scratch": scratch, "scratch_bytes": scratch_bytes}
 
 
 def kill_kernel(pid: int) -> None:
@@ -138,9 +150,23 @@ def _filesystem() -> list[str]:
         args += [*_parents(SANDBOX_VENV, made), "--ro-bind", sys.prefix, SANDBOX_VENV]
     runtime = str(KERNEL_CODE_DIR / "runtime")
     args += [*_parents(f"{SANDBOX_CODE_DIR}/runtime", made), "--ro-bind", runtime, f"{SANDBOX_CODE_DIR}/runtime"]
-    for device in sorted(glob.glob("/dev/nvidia*")):  # GPU hosts: the driver's device nodes
+    args += ["--ro-bind", str(MESSAGES_MODULE), f"{SANDBOX_CODE_DIR}/messages.py"]
+    # GPU hosts: the fork server holds every driver node (it never runs user code) so that each
+    # kernel's private /dev can be given only its own GPU's nodes (runtime/isolate.py).
+    for device in sorted(glob.glob("/dev/nvidia*")):
         args += ["--dev-bind", device, device]
     return args
+
+
+def _messages_dir(work_dir: Path) -> Path:
+    """Unconfined kernels: a folder holding only messages.py, so the rest of the project does
+    not become importable as top-level modules."""
+    folder = work_dir / "shared"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "messages.py"
+    if not target.exists():
+        target.symlink_to(MESSAGES_MODULE)
+    return folder
 
 
 def _in_venv() -> bool:
