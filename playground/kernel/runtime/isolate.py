@@ -1,13 +1,15 @@
-"""Give a freshly forked kernel its own namespaces, scratch, identity and syscall filter.
+"""Give a freshly forked kernel its own namespaces, devices, scratch, identity and syscall filter.
 
 The fork server runs inside bubblewrap (see sandbox.py): read-only system, no network, its own
 PID namespace, no view of the server. Kernels forked from it share that, so each one then
 isolates itself from the others before any user code runs:
 
     fork-server child   unshare(mount, PID, network, IPC, UTS namespaces); waits, mirrors exit
-      └ init (PID 1)    private /proc, scratch and /tmp as size-capped tmpfs; reaps orphans
-          └ kernel      drops to the unprivileged kernel uid (no capabilities left), loads the
-                        seccomp filter, then runs user code
+      └ init (PID 1)    a private /dev (own devpts, own /dev/shm, only its own GPU's nodes),
+                        a private /proc showing its own memory limit, scratch and /tmp as
+                        size-capped tmpfs; reaps orphans
+          └ kernel      drops to its own uid (one per kernel, no capabilities left), loads
+                        the allowlist seccomp filter (syscalls.py), then runs user code
 
 Only the kernel runs user code. When it exits, init exits and the PID namespace takes every
 process the user started down with it: nothing outlives its kernel.
@@ -16,75 +18,31 @@ process the user started down with it: nothing outlives its kernel.
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
 import signal
 
+from . import syscalls
+
 CLONE_NEWNS = 0x00020000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
-CLONE_NEWCGROUP = 0x02000000
-NAMESPACE_FLAGS = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET
-MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUTS = 0x04000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
+MNT_DETACH = 2
 PR_SET_PDEATHSIG = 1
 SCRATCH = "/scratch"
-
-# What user code never needs and an escape would: namespaces, mounts, tracing other
-# processes, kernel keyrings, eBPF, module loading, and the like. Everything else is allowed:
-# TensorFlow, NumPy and Python use a wide and changing set of ordinary syscalls.
-DENIED_SYSCALLS = (
-    "mount",
-    "umount2",
-    "pivot_root",
-    "chroot",
-    "unshare",
-    "setns",
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "kcmp",
-    "bpf",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "perf_event_open",
-    "userfaultfd",
-    "kexec_load",
-    "kexec_file_load",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "reboot",
-    "swapon",
-    "swapoff",
-    "syslog",
-    "acct",
-    "quotactl",
-    "name_to_handle_at",
-    "open_by_handle_at",
-    "lookup_dcookie",
-    "iopl",
-    "ioperm",
-    "vhangup",
-    "open_tree",
-    "move_mount",
-    "fsopen",
-    "fsconfig",
-    "fsmount",
-    "fspick",
-    "mount_setattr",
-    "personality",
-    "settimeofday",
-    "clock_settime",
-    "adjtimex",
-    "sethostname",
-    "setdomainname",
-)
+STAGING = SCRATCH  # an empty mount point where /dev and the /proc files are built first
+# Nodes every kernel gets, bound from the fork server's /dev (no one here may mknod).
+BASIC_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+DEV_LINKS = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1"}
+DEV_LINKS |= {"stderr": "/proc/self/fd/2", "ptmx": "pts/ptmx"}
+# No program or library can be run from a tmpfs a kernel writes to.
+TMPFS_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
 
 
 def isolate(config: dict) -> None:
@@ -93,7 +51,7 @@ def isolate(config: dict) -> None:
     if not config.get("sandbox"):
         return
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
-    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
     init = os.fork()
     if init:
         _mirror_exit(init)
@@ -104,19 +62,79 @@ def isolate(config: dict) -> None:
         _be_init(kernel)
     _die_with_parent()
     _drop_privileges(config)
-    _load_syscall_filter()
+    syscalls.load_filter()
 
 
 def _mount_private_filesystems(config: dict) -> None:
     uid, size = int(config["uid"]), int(config["scratch_bytes"])
-    options = f"size={size},mode=0700,uid={uid},gid={uid}".encode()
-    # noexec: a library the user writes cannot be loaded from there (dlopen needs PROT_EXEC)
-    flags = MS_NOSUID | MS_NODEV | MS_NOEXEC
-    for target in (SCRATCH, "/tmp", "/dev/shm"):
-        if os.path.isdir(target):
-            _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", flags, options), f"mount {target}")
+    owned = f"size={size},mode=0700,uid={uid},gid={uid}"
+    gpu = config.get("gpu") or {}
+    _private_dev(owned, [*BASIC_DEVICES, *gpu.get("devices", ())])
     # A /proc of this PID namespace only: the kernel sees its own processes and nobody else's.
-    _check(_libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None), "mount /proc")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _private_proc_files(config.get("memory_bytes"))
+    for target in (SCRATCH, "/tmp"):
+        _mount("tmpfs", target, "tmpfs", TMPFS_FLAGS, owned)
+
+
+def _private_dev(shm_options: str, devices: list[str]) -> None:
+    """A /dev of this kernel's own, built at STAGING then moved over the fork server's: only the
+    nodes it needs (its own GPU's, not the others'), a devpts instance no other kernel can see
+    into, its own /dev/shm; read-only (writing to a device node is still allowed)."""
+    _mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
+    for device in devices:
+        _bind_device(device, STAGING + device.removeprefix("/dev"))
+    for name, target in DEV_LINKS.items():
+        os.symlink(target, f"{STAGING}/{name}")
+    os.mkdir(f"{STAGING}/pts")
+    _mount("devpts", f"{STAGING}/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620")
+    os.mkdir(f"{STAGING}/shm")
+    _mount("tmpfs", f"{STAGING}/shm", "tmpfs", TMPFS_FLAGS, shm_options)
+    _check(_libc.umount2(b"/dev", MNT_DETACH), "unmount the fork server's /dev")
+    _mount(STAGING, "/dev", None, MS_MOVE)
+    _mount(None, "/dev", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def _bind_device(source: str, target: str) -> None:
+    if not os.path.exists(source):  # e.g. a GPU's node on a host without that GPU: nothing to give
+        return
+    os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    _mount(source, target, None, MS_BIND)
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+
+
+def _private_proc_files(memory_bytes: int | None) -> None:
+    """Cover the host-wide /proc files that size programs by the machine (psutil, TensorFlow's
+    helpers, user code) with this kernel's figures: memory is its cgroup limit, no load."""
+    files = {"loadavg": "0.00 0.00 0.00 1/1 1\n", "swaps": "Filename\tType\tSize\tUsed\tPriority\n"}
+    if memory_bytes:
+        files["meminfo"] = _meminfo(int(memory_bytes))
+    _mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,mode=0755")
+    for name, text in files.items():
+        with open(f"{STAGING}/{name}", "w") as f:
+            f.write(text)
+        _mount(f"{STAGING}/{name}", f"/proc/{name}", None, MS_BIND)
+        _mount(None, f"/proc/{name}", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _check(_libc.umount2(STAGING.encode(), MNT_DETACH), "unmount staging")  # the binds keep the files
+
+
+def _meminfo(memory_bytes: int) -> str:
+    """The host's /proc/meminfo keys (so parsers find what they expect), with the kernel's limit
+    as total, free and available memory and nothing else; a snapshot taken at start."""
+    limit_kb = memory_bytes // 1024
+    mine = {"MemTotal", "MemFree", "MemAvailable"}
+    lines = []
+    with open("/proc/meminfo") as host:
+        for line in host:
+            key, _, value = line.partition(":")
+            if key == "Hugepagesize":
+                lines.append(line.rstrip("\n"))
+            elif value.strip().endswith("kB"):
+                lines.append(f"{key + ':':<16}{limit_kb if key in mine else 0:>8} kB")
+            else:
+                lines.append(f"{key + ':':<16}{0:>8}")
+    return "\n".join(lines) + "\n"
 
 
 def _drop_privileges(config: dict) -> None:
@@ -127,24 +145,6 @@ def _drop_privileges(config: dict) -> None:
         os.setresuid(uid, uid, uid)  # from root to another uid: every capability is gone
     if _libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS (bubblewrap sets it too)
         raise OSError(ctypes.get_errno(), "no_new_privs")
-
-
-def _load_syscall_filter() -> None:
-    import pyseccomp as seccomp
-
-    rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    for name in DENIED_SYSCALLS:
-        try:
-            rules.add_rule(seccomp.ERRNO(errno.EPERM), name)
-        except (RuntimeError, OSError, ValueError):
-            continue  # not a syscall on this architecture
-    # clone() may make threads and processes, never new namespaces; clone3() passes its flags
-    # in memory where a filter cannot read them, so it reports "not implemented" and the C
-    # library falls back to clone().
-    for flag in (CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP):
-        rules.add_rule(seccomp.ERRNO(errno.EPERM), "clone", seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
-    rules.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-    rules.load()
 
 
 def _be_init(kernel: int) -> None:
@@ -181,6 +181,14 @@ def _mirror_exit(init: int) -> None:
 
 def _die_with_parent() -> None:
     _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, options: str = "") -> None:
+    def encode(text: str | None) -> bytes | None:
+        return text.encode() if text is not None else None
+
+    result = _libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(options or None))
+    _check(result, f"mount {target}")
 
 
 def _check(result: int, what: str) -> None:
