@@ -74,11 +74,17 @@ system-packages:
 serve-packages:
 	$(call apt_install,$(SERVE_PACKAGES))
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# On a GPU host (nvidia-smi answers), TensorFlow's CUDA build replaces tensorflow-cpu: both
+# install the same `tensorflow` package, so one goes before the other comes.
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-gpu.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed, found " + sys.version' 
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
+	  echo "nvidia-smi answers: installing TensorFlow's CUDA build (requirements-gpu.txt)"; \
+	  $(BIN)/python -m pip uninstall --quiet --yes tensorflow-cpu && \
+	  $(BIN)/python -m pip install --quiet -r requirements-gpu.txt; fi
 	touch $@
 
 clean:

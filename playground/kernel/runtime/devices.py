@@ -9,8 +9,10 @@ import tensorflow as tf
 
 
 def configure(gpu: dict | None) -> None:
-    """Expose only the assigned GPU, capped at the assigned memory; or no GPU at all."""
-    os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu["index"]) if gpu else ""
+    """Name the assigned GPU or MIG instance, capped at the assigned memory; or no GPU at all.
+    The boundary is the kernel's /dev, which holds only that device's nodes (isolate.py): this
+    only spares CUDA from probing devices it cannot open."""
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(gpu.get("visible", gpu["index"])) if gpu else ""
     if gpu is None:
         return
     physical = tf.config.list_physical_devices("GPU")
