@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -16,10 +17,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
 
 
-async def connect(cookie: str | None = None) -> WebsocketCommunicator:
+async def connect(cookie: str | None = None, forwarded_for: str | None = None) -> WebsocketCommunicator:
     headers = [ORIGIN, (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    if forwarded_for:
+        headers.append((b"x-forwarded-for", forwarded_for.encode()))
     communicator = WebsocketCommunicator(application, "/ws/session/", headers=headers)
     connected, _ = await communicator.connect(timeout=30)
     assert connected
@@ -122,3 +125,57 @@ async def test_interrupt_and_restart_arrive_through_the_websocket(ws):
     await receive_until(ws, lambda m: m["type"] == "status" and m["state"] == "idle")
     messages = await run(ws, "x", "gone")
     assert any(m["type"] == "error" and m["ename"] == "NameError" for m in messages)
+
+
+async def kernel_pid(communicator: WebsocketCommunicator) -> int:
+    status = await receive_until(communicator, lambda m: m["type"] == "status" and m["state"] == "idle")
+    return status[-1]["kernel"]["pid"]
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[" * 50_000 + "]" * 50_000,
+        '{"type": "execute", "id": "n", "code": "1", "x": ' + "1" * 20_000 + "}",
+        '{"type": "execute", "id": "n", "code": NaN}',
+    ],
+)
+async def test_deep_or_huge_json_from_the_browser_is_a_protocol_error_not_a_crash(ws, frame):
+    await ws.send_to(text_data=frame)
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert error["ename"] == "ProtocolError"
+    assert any(m["type"] == "result" for m in await run(ws, "1 + 1", "after"))
+
+
+async def test_two_browsers_sent_the_same_planted_cookie_get_two_kernels(host_cleanup):
+    first = await connect("invented-key-123456")
+    second = await connect("invented-key-123456")
+    await run(first, "planted = 'victim data'", "a")
+    messages = await run(second, "planted", "b")
+    assert next(m for m in messages if m["type"] == "error")["ename"] == "NameError"
+    for communicator in (first, second):
+        await communicator.disconnect()
+
+
+async def test_a_kernel_no_page_can_come_back_to_ends_when_its_websocket_closes(host_cleanup):
+    before = set(host_cleanup.sessions)
+    communicator = await connect()  # no cookie: nobody can reattach to this kernel
+    await kernel_pid(communicator)
+    (owner,) = set(host_cleanup.sessions) - before
+    await communicator.disconnect()
+    for _ in range(50):
+        if owner not in host_cleanup.sessions:
+            break
+        await asyncio.sleep(0.1)
+    assert owner not in host_cleanup.sessions
+
+
+async def test_made_up_forwarded_addresses_count_as_the_socket_address(host_cleanup):
+    before = set(host_cleanup.sessions)
+    opened = [await connect(forwarded_for=f"198.51.100.{n}") for n in range(3)]
+    for communicator in opened:
+        await kernel_pid(communicator)
+    clients = {host_cleanup.sessions[owner].client for owner in set(host_cleanup.sessions) - before}
+    for communicator in opened:
+        await communicator.disconnect()
+    assert len(clients) == 1  # one address, however many it claims to forward for
