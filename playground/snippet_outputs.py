@@ -1,9 +1,10 @@
 """Recorded outputs: the protocol's server messages the page collected for one run.
 
 A snippet keeps `stream`, `result`, `error`, `progress` (a summary: epoch ends, phase ends and
-the last batch update) and `done` messages, checked field by field so that the page's renderers
-can always draw them, and capped in size. Unknown message types are dropped, as protocol v1
-clients ignore them; a known type with a malformed field is refused naming the field.
+the last batch update) and `done` messages, each field checked against its definition in
+playground/messages.py so that the page's renderers can always draw them, and capped in size.
+Unknown message types are dropped, as protocol v1 clients ignore them; a known type with a
+malformed field is refused naming the field.
 """
 
 from __future__ import annotations
@@ -11,46 +12,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from . import messages
+
 MAX_NAME_CHARS = 200
 MAX_TRACEBACK_ITEMS = 200
-NON_FINITE = ("NaN", "Infinity", "-Infinity")
 
 
 class BadOutputs(ValueError):
     """The outputs cannot be stored; the message names the offending field."""
 
 
-# ---------- field checks ----------
-
-
-def _int(message: dict, key: str, where: str) -> int | None:
-    value = message.get(key)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise BadOutputs(f"{where}.{key} must be an integer or null")
-
-
-def _number(message: dict, key: str, where: str) -> float | int | str | None:
-    value = message.get(key)
-    if value is None or value in NON_FINITE:
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    raise BadOutputs(f"{where}.{key} must be a number or null")
-
-
-def _text(message: dict, key: str, where: str, limit: int | None = None, default: str | None = None) -> str:
-    value = message.get(key, default)
-    if not isinstance(value, str):
-        raise BadOutputs(f"{where}.{key} must be a string")
-    return value if limit is None else value[:limit]
-
-
-def _bool(message: dict, key: str, where: str) -> bool:
-    value = message.get(key, False)
-    if not isinstance(value, bool):
-        raise BadOutputs(f"{where}.{key} must be true or false")
+def _field(m: dict, key: str, where: str, default: object = None) -> object:
+    """m[key] (or `default`), checked against the field's definition in messages.SERVER."""
+    value = m.get(key, default)
+    problem = messages.SERVER[m["type"]].fields[key].problem(value)
+    if problem:
+        raise BadOutputs(f"{where}.{key} {problem}")
     return value
+
+
+def _text(m: dict, key: str, where: str, default: str | None = None, limit: int | None = None) -> str:
+    value = _field(m, key, where, default)
+    return value if limit is None else value[:limit]
 
 
 # ---------- one cleaner per message type ----------
@@ -67,21 +50,21 @@ def _result(m: dict, where: str) -> dict:
         raise BadOutputs(f'{where}.value must be an object with "kind" and "repr" strings')
     return {
         "type": "result",
-        "lineno": _int(m, "lineno", where),
-        "end_lineno": _int(m, "end_lineno", where),
+        "lineno": _field(m, "lineno", where),
+        "end_lineno": _field(m, "end_lineno", where),
         "value": value,
     }
 
 
 def _error(m: dict, where: str) -> dict:
-    traceback = m.get("traceback") or []
-    if not isinstance(traceback, list) or not all(isinstance(line, str) for line in traceback):
+    traceback = _field(m, "traceback", where, [])
+    if not all(isinstance(line, str) for line in traceback):
         raise BadOutputs(f"{where}.traceback must be a list of strings")
     return {
         "type": "error",
-        "ename": _text(m, "ename", where, MAX_NAME_CHARS),
+        "ename": _text(m, "ename", where, limit=MAX_NAME_CHARS),
         "evalue": _text(m, "evalue", where, default=""),
-        "lineno": _int(m, "lineno", where),
+        "lineno": _field(m, "lineno", where),
         "traceback": traceback[-MAX_TRACEBACK_ITEMS:],
         "hint": _hint(m.get("hint"), where),
     }
@@ -96,36 +79,38 @@ def _hint(hint: object, where: str) -> dict | None:
     params = hint.get("params") or {}
     if not isinstance(params, dict) or not all(isinstance(v, str) for v in params.values()):
         raise BadOutputs(f"{where}.hint.params must be an object of strings")
+    text = {key: hint.get(key, "") for key in ("code", "text")}
+    if not all(isinstance(value, str) for value in text.values()):
+        raise BadOutputs(f"{where}.hint.code and .text must be strings")
     return {
-        "code": _text(hint, "code", f"{where}.hint", MAX_NAME_CHARS, default=""),
+        "code": text["code"][:MAX_NAME_CHARS],
         "params": {str(k)[:MAX_NAME_CHARS]: v for k, v in params.items()},
-        "text": _text(hint, "text", f"{where}.hint", default=""),
+        "text": text["text"],
     }
 
 
 def _progress(m: dict, where: str) -> dict:
-    logs = m.get("logs") or {}
-    if not isinstance(logs, dict):
-        raise BadOutputs(f"{where}.logs must be an object")
+    logs = _field(m, "logs", where, {})
+    for key, value in logs.items():
+        if messages.NUMBER.problem(value):
+            raise BadOutputs(f"{where}.logs.{key} {messages.NUMBER.problem(value)}")
+    counts = {key: _field(m, key, where) for key in ("epoch", "epochs", "step", "steps")}
     return {
         "type": "progress",
-        "phase": _text(m, "phase", where, MAX_NAME_CHARS),
-        "event": _text(m, "event", where, MAX_NAME_CHARS),
-        "epoch": _int(m, "epoch", where),
-        "epochs": _int(m, "epochs", where),
-        "step": _int(m, "step", where),
-        "steps": _int(m, "steps", where),
-        "logs": {str(k)[:MAX_NAME_CHARS]: _number(logs, k, f"{where}.logs") for k in logs},
-        "epoch_time_s": _number(m, "epoch_time_s", where),
+        "phase": _text(m, "phase", where, limit=MAX_NAME_CHARS),
+        "event": _text(m, "event", where, limit=MAX_NAME_CHARS),
+        **counts,
+        "logs": {str(k)[:MAX_NAME_CHARS]: v for k, v in logs.items()},
+        "epoch_time_s": _field(m, "epoch_time_s", where),
     }
 
 
 def _done(m: dict, where: str) -> dict:
     return {
         "type": "done",
-        "ok": _bool(m, "ok", where),
-        "cancelled": _bool(m, "cancelled", where),
-        "elapsed_ms": _number(m, "elapsed_ms", where),
+        "ok": _field(m, "ok", where, False),
+        "cancelled": _field(m, "cancelled", where, False),
+        "elapsed_ms": _field(m, "elapsed_ms", where, 0),
     }
 
 
