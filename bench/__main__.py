@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 from .site import connect, execute, running_site, session_cookie
+from .stats import percentile
 
 FIT_CODE = """
 import time
@@ -33,11 +34,6 @@ start = time.perf_counter()
 model.fit(X, y, epochs=5, batch_size=32, {verbose})
 elapsed = time.perf_counter() - start
 """
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 async def new_session_to_first_tensor(base: str, sessions: int, pause_s: float) -> list[float]:

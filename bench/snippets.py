@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .site import running_site
+from .stats import percentile
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 5000
@@ -81,11 +82,6 @@ def seed(count: int) -> list[str]:
             ids.append(snippet_id)
         Snippet.objects.bulk_create(batch, ignore_conflicts=True)
     return ids
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def timed_gets(base: str, paths: list[str], cookie: str | None) -> list[float]:
