@@ -237,9 +237,9 @@ class KernelSession:
         if kind in messages.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
             await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
             return
-        for_run = current is not None and message.get("id") == current.id and kind != "ready"
-        if for_run and (kind == "done" or (kind == "error" and not current.errored)):
-            await self._forward(current, message, text)  # never dropped: the run must end
+        run = current if current is not None and message.get("id") == current.id and kind != "ready" else None
+        if run is not None and (kind == "done" or (kind == "error" and not run.errored)):
+            await self._forward(run, message, text)  # never dropped: the run must end
             return
         stream_text = message["text"] if kind == "stream" else None
         size = len(stream_text.encode("utf-8", "surrogatepass")) if stream_text is not None else len(text)
@@ -253,8 +253,8 @@ class KernelSession:
             text = json.dumps(messages.stream(message["id"], message["name"], decision.keep_text))
         if decision.action != FORWARD:
             return
-        if for_run and kind != "error":
-            await self._forward(current, message, text)
+        if run is not None and kind != "error":
+            await self._forward(run, message, text)
         elif kind == "stream" and message["id"] is None:  # a thread the user left running
             await self._outbox.broadcast(self.owner, kind, text)
         # anything else names a run that is not this one, or repeats its error: dropped
