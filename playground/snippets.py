@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 
+from .env import dataclass_from_env
 from .snippet_outputs import BadOutputs, clean_outputs
 
 ID_SALT = b"tf-playground snippet v1\n"
@@ -49,16 +50,7 @@ def snippet_env_name(field_name: str) -> str:
 
 def snippet_limits_from_env(environ: Mapping[str, str] = os.environ) -> SnippetLimits:
     """Defaults, overridden by PLAYGROUND_SNIPPET_<NAME> variables; a malformed value fails loudly."""
-    overrides: dict[str, int] = {}
-    for field in dataclasses.fields(SnippetLimits):
-        raw = environ.get(snippet_env_name(field.name))
-        if raw is None or raw == "":
-            continue
-        try:
-            overrides[field.name] = int(raw)
-        except ValueError:
-            raise ValueError(f"{snippet_env_name(field.name)}={raw!r} is not a valid int") from None
-    return SnippetLimits(**overrides)
+    return dataclass_from_env(SnippetLimits, snippet_env_name, environ)
 
 
 # ---------- content and ids ----------

@@ -11,6 +11,8 @@ import dataclasses
 import os
 from collections.abc import Mapping
 
+from ..env import dataclass_from_env
+
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
@@ -93,14 +95,4 @@ def env_name(field_name: str) -> str:
 
 def limits_from_env(environ: Mapping[str, str] = os.environ) -> Limits:
     """Defaults, overridden by PLAYGROUND_<NAME> variables; a malformed value fails loudly."""
-    overrides: dict[str, int | float] = {}
-    for field in dataclasses.fields(Limits):
-        raw = environ.get(env_name(field.name))
-        if raw is None or raw == "":
-            continue
-        kind = int if field.type in ("int", int) else float
-        try:
-            overrides[field.name] = kind(raw)
-        except ValueError:
-            raise ValueError(f"{env_name(field.name)}={raw!r} is not a valid {kind.__name__}") from None
-    return Limits(**overrides)
+    return dataclass_from_env(Limits, env_name, environ)
