@@ -4,6 +4,8 @@ small client that talks to it over the channel layer exactly as a websocket cons
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -175,3 +177,17 @@ async def host_cleanup(kernel_host):
         session = kernel_host.sessions.pop(owner, None)  # a closed anonymous one may be gone already
         if session is not None:
             await session.shutdown("the test is over")
+
+
+@contextlib.asynccontextmanager
+async def session_with_limits(kernel_host, client: str = "", **changes):
+    """A new session created while the host runs with `changes` to its limits."""
+    original = kernel_host.limits
+    kernel_host.limits = dataclasses.replace(original, **changes)
+    session = BusClient(client=client)
+    try:
+        await session.attach()
+        yield session
+    finally:
+        kernel_host.limits = original
+        await session.close()

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 
 import pytest
-from conftest import BusClient
+from conftest import BusClient, session_with_limits
 from test_sandbox import attacker, neighbour  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
@@ -62,17 +62,11 @@ time.sleep(30)
 
 
 @contextlib.asynccontextmanager
-async def session_with_limits(kernel_host, **changes):
-    original = kernel_host.limits
-    kernel_host.limits = dataclasses.replace(original, **changes)
-    session = BusClient()
-    try:
-        await session.attach()
+async def attacker_with_limits(kernel_host, **changes):
+    """A session made under `changes` to the host's limits, its link already found."""
+    async with session_with_limits(kernel_host, **changes) as session:
         await session.run(FIND_LINK)
         yield session
-    finally:
-        kernel_host.limits = original
-        await session.close()
 
 
 def stderr(run) -> str:
@@ -84,7 +78,7 @@ def stdout_bytes(run) -> int:
 
 
 async def test_output_sent_straight_through_the_link_is_capped_by_the_host(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
+    async with attacker_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
         run = await session.run(FLOOD.format(times=6))
         assert stdout_bytes(run) <= 64 * 1024
         assert "PLAYGROUND_OUTPUT_BYTES_PER_RUN" in stderr(run)
@@ -93,7 +87,7 @@ async def test_output_sent_straight_through_the_link_is_capped_by_the_host(kerne
 
 
 async def test_output_far_past_the_limit_ends_the_kernel_and_says_why(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
+    async with attacker_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
         run = await session.run(FLOOD.format(times=40))
         assert run.error["ename"] == "KernelDied"
         assert "output in one run" in run.error["evalue"]
@@ -102,7 +96,7 @@ async def test_output_far_past_the_limit_ends_the_kernel_and_says_why(kernel_hos
 
 
 async def test_messages_without_an_id_are_rate_limited_too(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, max_messages_per_s=100) as session:
+    async with attacker_with_limits(kernel_host, max_messages_per_s=100) as session:
         run = await session.run(ID_LESS_FLOOD)
         assert run.done["ok"] is True
         await asyncio.sleep(0.3)
@@ -116,7 +110,7 @@ async def test_messages_without_an_id_are_rate_limited_too(kernel_host, neighbou
 
 
 async def test_a_forged_done_frees_nothing_the_code_goes_on_counting_and_is_ended(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
+    async with attacker_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
         run = await session.run(FORGED_DONE)
         assert run.done["ok"] is True  # the host believed it: the run looked over
         dead = await session.wait_status(lambda s: s["state"] == "dead", timeout=30)
@@ -124,7 +118,7 @@ async def test_a_forged_done_frees_nothing_the_code_goes_on_counting_and_is_ende
 
 
 async def test_threads_left_running_after_a_run_are_ended_past_the_idle_cpu_budget(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
+    async with attacker_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
         assert (await session.run(LEFTOVER_THREAD)).done["ok"]
         dead = await session.wait_status(lambda s: s["state"] == "dead", timeout=30)
         assert "while no run was in progress" in dead["reason"]
@@ -148,7 +142,7 @@ async def test_a_documented_line_keeps_the_processes_of_a_run(kernel, neighbour)
 
 
 async def test_cpu_burnt_by_children_counts_against_the_run(kernel_host, neighbour):  # noqa: F811
-    async with session_with_limits(kernel_host, cpu_seconds_per_run=2.0) as session:
+    async with attacker_with_limits(kernel_host, cpu_seconds_per_run=2.0) as session:
         run = await session.run(SPINNING_CHILDREN.format(sleep=60))
         assert run.done["stopped_by"] == {"limit": "cpu_seconds_per_run", "value": 2.0}
 

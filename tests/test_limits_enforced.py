@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-
 import pytest
-from conftest import BusClient
+from conftest import BusClient, session_with_limits
 
 pytestmark = pytest.mark.slow
-
-
-@contextlib.asynccontextmanager
-async def session_with_limits(kernel_host, client: str = "", **changes):
-    """A new session created while the host runs with `changes` to its limits."""
-    original = kernel_host.limits
-    kernel_host.limits = dataclasses.replace(original, **changes)
-    session = BusClient(client=client)
-    try:
-        await session.attach()
-        yield session
-    finally:
-        kernel_host.limits = original
-        await session.close()
 
 
 def stderr(run) -> str:
