@@ -1,0 +1,8 @@
+# title: Variables
+# description: Same operations as constants, plus assign(), assign_add() and assign_sub().
+
+v = tf.Variable([[1., 2., 3.], [4., 5., 6.]])
+v.assign(2 * v)       # => [[2., 4., 6.], [8., 10., 12.]]
+v[0, 1].assign(42)    # change one element
+v.assign_add(tf.ones_like(v))
+v
