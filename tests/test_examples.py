@@ -40,9 +40,9 @@ def test_every_example_file_has_a_header_and_parses_as_python(path: Path):
 
 
 def test_both_languages_have_the_same_examples_in_the_same_order():
-    slugs = {lang: [p.name for p in sorted((examples.FOLDER / lang).glob("*.py"))] for lang in examples.LANGUAGES}
-    assert slugs["en"] == slugs["es"]
-    assert [e.slug for e in examples.EXAMPLES] == [name.split("-", 1)[1][:-3] for name in slugs["en"]]
+    names = {lang: [p.name for p in sorted((examples.FOLDER / lang).glob("*.py"))] for lang in examples.LANGUAGES}
+    assert names["en"] == names["es"]
+    assert [f"{n:02d}-{e.slug}.py" for n, e in enumerate(examples.EXAMPLES, start=1)] == names["en"]
 
 
 def test_every_example_has_both_languages_and_a_unique_slug():

@@ -18,8 +18,9 @@ files, a code change made twice, is checked here: both languages must hold the s
 the same code token for token once comments are set aside (the `# %%` cell marks included).
 
 Every example is ready to run in a fresh session (it defines everything it uses; `tf`, `np` and
-`keras` are predefined in kernels, which is why pyproject.toml keeps ruff away from these files).
-`# %%` lines split an example into cells at its steps. tests/test_examples.py runs them all.
+`keras` are predefined in kernels, which is why pyproject.toml keeps ruff away from these files;
+a type checker must skip them too). `# %%` lines split an example into cells at its steps (the
+editor runs the whole file today). tests/test_examples.py runs every example in a real kernel.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pathlib import Path
 LANGUAGES = ("en", "es")
 FOLDER = Path(__file__).resolve().parent
 
-_NAME = re.compile(r"(?P<order>\d+)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.py")
+_NAME = re.compile(r"\d\d-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.py")
 _HEADER_LINE = re.compile(r"# (?P<key>[a-z_]+): (?P<value>\S.*)")
 _REQUIRED = ("title", "description")
 _OPTIONAL = ("expect_error",)
@@ -52,7 +53,7 @@ class Example:
     code: dict[str, str]
     expect_error: str | None = None
 
-    def localised(self, language: str) -> dict:
+    def localised(self, language: str) -> dict[str, str]:
         lang = (language or "").split("-")[0]
         lang = lang if lang in LANGUAGES else "en"
         return {
@@ -64,7 +65,7 @@ class Example:
 
 
 @dataclass(frozen=True)
-class _File:
+class ExampleFile:
     """One example in one language, as its file says."""
 
     path: Path
@@ -73,10 +74,10 @@ class _File:
     code: str
 
 
-def read_file(path: Path) -> _File:
+def read_file(path: Path) -> ExampleFile:
     match = _NAME.fullmatch(path.name)
     if not match:
-        raise ExampleFileError(f"{path}: name it NN-slug.py (digits, a dash, lower-case words joined by dashes)")
+        raise ExampleFileError(f"{path}: name it NN-slug.py (two digits, a dash, lower-case words joined by dashes)")
     text = path.read_text(encoding="utf-8")
     header_text, blank, code = text.partition("\n\n")
     if not blank:
@@ -84,7 +85,7 @@ def read_file(path: Path) -> _File:
     header = _parse_header(path, header_text.splitlines())
     if not code.strip():
         raise ExampleFileError(f"{path}: no code after the header")
-    return _File(path, match["slug"], header, code)
+    return ExampleFile(path, match["slug"], header, code)
 
 
 def _parse_header(path: Path, lines: list[str]) -> dict[str, str]:
@@ -105,14 +106,14 @@ def _parse_header(path: Path, lines: list[str]) -> dict[str, str]:
     return header
 
 
-def _read_language(folder: Path) -> list[_File]:
+def _read_language(folder: Path) -> list[ExampleFile]:
     files = [read_file(path) for path in sorted(folder.glob("*.py"))]
     if not files:
         raise ExampleFileError(f"{folder}: no example files")
     return files
 
 
-def _same_examples(folder: Path, files: dict[str, list[_File]]) -> None:
+def _same_examples(folder: Path, files: dict[str, list[ExampleFile]]) -> None:
     # The same file names in every language, so order and slugs agree too.
     first = LANGUAGES[0]
     expected = {file.path.name for file in files[first]}
@@ -125,7 +126,7 @@ def _same_examples(folder: Path, files: dict[str, list[_File]]) -> None:
             )
 
 
-def _code_tokens(file: _File) -> list[tuple[int, str]]:
+def _code_tokens(file: ExampleFile) -> list[tuple[int, str]]:
     # The code apart from its prose: every token but comments, cell marks kept.
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(file.code).readline))
@@ -138,12 +139,13 @@ def _code_tokens(file: _File) -> list[tuple[int, str]]:
     ]
 
 
-def _merge(translations: dict[str, _File]) -> Example:
+def _merge(translations: dict[str, ExampleFile]) -> Example:
     first = translations[LANGUAGES[0]]
+    code = _code_tokens(first)
     for file in translations.values():
         if file.header.get("expect_error") != first.header.get("expect_error"):
             raise ExampleFileError(f"{file.path}: expect_error differs from {first.path}")
-        if _code_tokens(file) != _code_tokens(first):
+        if _code_tokens(file) != code:
             raise ExampleFileError(f"{file.path}: the code differs from {first.path} (only comments may)")
     return Example(
         slug=first.slug,
@@ -166,5 +168,5 @@ def load(folder: Path = FOLDER) -> tuple[Example, ...]:
 EXAMPLES: tuple[Example, ...] = load()
 
 
-def for_language(language: str) -> list[dict]:
+def for_language(language: str) -> list[dict[str, str]]:
     return [example.localised(language) for example in EXAMPLES]
