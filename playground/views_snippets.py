@@ -21,6 +21,7 @@ from . import ratelimit
 from .clients import ensure_issued_session
 from .models import Snippet
 from .snippets import ID_PATTERN, SubmissionError, parse_submission
+from .views import SOCKET_PATH
 
 EMBED_MAX_AGE_S = 300
 """Browsers and proxies may keep an embed this long (snippets never change; moderation might)."""
@@ -121,7 +122,7 @@ def _well_formed(snippet_id: str) -> bool:
 
 def _context(request: HttpRequest, snippet: Snippet) -> dict:
     return {
-        "ws_path": "/ws/session/",
+        "ws_path": SOCKET_PATH,
         "snippet": snippet,
         "snippet_data": snippet.as_json(),
         "absolute_url": request.build_absolute_uri(snippet.url),

@@ -61,9 +61,18 @@ async def page(site):
         await browser.close()
 
 
+# The editor's code through CodeMirror's own handle on its element: the page has no globals of its own.
+SET_CODE = "code => document.querySelector('.CodeMirror').CodeMirror.setValue(code)"
+GET_CODE = "() => document.querySelector('.CodeMirror').CodeMirror.getValue()"
+WINDOW_NAMES = "() => Object.getOwnPropertyNames(window)"
+
+
 async def set_code(page, code: str) -> None:
-    """Put code in the editor through its API (window.playground.setCode), as Share does."""
-    await page.evaluate("code => window.playground.setCode(code)", code)
+    await page.evaluate(SET_CODE, code)
+
+
+async def get_code(page) -> str:
+    return await page.evaluate(GET_CODE)
 
 
 async def run_code(page, code: str) -> None:
@@ -109,4 +118,12 @@ async def test_the_code_survives_a_reload(page):
     await page.keyboard.type("survives = 'a reload'")
     await page.reload()
     await page.wait_for_selector("#run:not([disabled])", timeout=30_000)
-    assert await page.evaluate("window.playground.getCode()") == "survives = 'a reload'"
+    assert await get_code(page) == "survives = 'a reload'"
+
+
+async def test_the_page_adds_no_globals_but_the_vendored_codemirror(page):
+    plain = await page.context.browser.new_page()  # the site's 404 page has no script: what any page has
+    await plain.goto(page.url + "no/such/page")
+    builtin = set(await plain.evaluate(WINDOW_NAMES))
+    await plain.close()
+    assert [name for name in await page.evaluate(WINDOW_NAMES) if name not in builtin] == ["CodeMirror"]

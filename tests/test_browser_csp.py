@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations  # and its Chromium check
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, set_code  # and its Chromium check
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -76,7 +76,7 @@ async def test_connect_src_self_alone_lets_the_page_websocket_connect(site, conn
         page = await page_with_connect_src(playwright, site, connect_src, violations)
         if connects:
             await page.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)  # enabled once connected
-            await page.evaluate("code => window.playground.setCode(code)", "tf.constant([1., 2.]) * 2")
+            await set_code(page, "tf.constant([1., 2.]) * 2")
             await page.click("#run")
             await page.locator("#output .run.is-ok").first.wait_for(timeout=WAIT_MS)
         else:

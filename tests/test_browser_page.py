@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, page, run_code, set_code  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    fail_on_csp_violations,
+    get_code,
+    page,
+    run_code,
+    set_code,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -40,7 +48,7 @@ async def test_code_typed_in_the_editor_runs_with_ctrl_enter_and_results_sit_by_
     text = await output.inner_text()
     assert "dtype=float32" in text and "16.0" in text and "line 2" in text
     # Ctrl+Enter ran the code without adding a line to it.
-    assert (await page.evaluate("window.playground.getCode()")).count("\n") == 3
+    assert (await get_code(page)).count("\n") == 3
     # The editor shows each result at the end of its line, and the card has its statistics.
     annotations = page.locator(".editor .cm-result")
     await annotations.nth(1).wait_for(timeout=10_000)
@@ -91,7 +99,7 @@ async def test_stop_ends_a_long_fit_and_keeps_the_session(page):
 
 async def test_an_example_loads_from_the_gallery_and_runs(page):
     await page.select_option("#examples", "variables")
-    assert (await page.evaluate("window.playground.getCode()")).startswith("v = tf.Variable(")
+    assert (await get_code(page)).startswith("v = tf.Variable(")
     await page.get_by_role("button", name="Run").click()
     output = page.locator("#output")
     await output.get_by_text("VARIABLE").first.wait_for(timeout=20_000)

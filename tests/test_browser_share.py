@@ -8,7 +8,13 @@ import json
 import pytest
 
 from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations  # and its Chromium check
+from tests.test_browser import (  # and its Chromium check
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    fail_on_csp_violations,
+    get_code,
+    set_code,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -58,7 +64,7 @@ async def share(page) -> str:
 
 async def run_and_share(page, code: str, expect: str) -> str:
     await page.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)
-    await page.evaluate("code => window.playground.setCode(code)", code)
+    await set_code(page, code)
     await page.click("#run")
     await page.locator("#output .run.is-ok").first.wait_for(timeout=WAIT_MS)
     assert expect in await page.locator("#output").inner_text()
@@ -79,7 +85,7 @@ async def test_share_copies_a_link_that_opens_with_the_outputs_and_no_session(br
     await recorded.wait_for(timeout=WAIT_MS)
     text = await recorded.inner_text()
     assert "shape=(2, 3)" in text and "16.0" in text and "shared!" in text and "line 3" in text
-    assert await viewer.evaluate("window.playground.getCode()") == CODE
+    assert await get_code(viewer) == CODE
     assert await viewer.get_attribute("#status", "data-state") == "dormant"
     await viewer.wait_for_timeout(500)
     assert viewer.sockets == [], "opening a link must not start a session"
@@ -95,7 +101,7 @@ async def test_editing_a_link_and_sharing_again_makes_a_fork_that_names_its_pare
     first = await run_and_share(author, "base = tf.ones([3])\nbase", "1.0")
     page = await new_page(browser, site, first.removeprefix(site))
     await page.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)
-    await page.evaluate("code => window.playground.setCode(code)", "base = tf.ones([3])\nbase * 7")
+    await set_code(page, "base = tf.ones([3])\nbase * 7")
     await page.fill("#share-title", "Sevens")
     fork = await share(page)
     assert fork != first
@@ -121,13 +127,13 @@ async def test_the_embed_shows_code_and_outputs_read_only_with_a_link_to_open_it
 async def test_opening_a_link_does_not_cost_the_visitor_their_own_code(browser, site):
     author = await new_page(browser, site)
     link = await run_and_share(author, "x = 40 + 2\nx", "42")
-    await author.evaluate("code => window.playground.setCode(code)", "my_own_work = 1")
+    await set_code(author, "my_own_work = 1")
     await author.goto(link)
     await author.locator("#output .run-recorded").wait_for(timeout=WAIT_MS)
-    assert await author.evaluate("window.playground.getCode()") == "x = 40 + 2\nx"
+    assert await get_code(author) == "x = 40 + 2\nx"
     await author.goto(site + "/")
     await author.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)
-    assert await author.evaluate("window.playground.getCode()") == "my_own_work = 1"
+    assert await get_code(author) == "my_own_work = 1"
 
 
 async def test_a_hostile_snippet_cannot_run_script_in_the_viewers_browser(browser, site):

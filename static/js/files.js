@@ -1,31 +1,35 @@
-/* The Files panel (GET and POST /files/, docs/files.md), refreshed whenever the kernel turns idle. */
-(function () {
-  'use strict';
-  const P = window.Playground;
-  const list = document.getElementById('files');
-  if (!list) return;
-  const [note, input] = [list.nextElementSibling, list.parentNode.file]; // in one <form>
-  const say = (text) => (note.textContent = text);
-  const call = (options) =>
-    fetch('/files/', options).then((r) => r.json().then((j) => (r.ok ? j : Promise.reject(j))));
+/* The Files panel: the session's scratch folder (docs/files.md), listed and uploaded to at the URL the page gives. */
+import { el } from './dom.js';
+import { formatBytes } from './format.js';
+import { t } from './strings.js';
 
+/** table: the listing, inside the panel's <form> with its upload input; url: the folder's URL. */
+export function createFilesPanel(table, url) {
+  const form = table.closest('form');
+  const note = form.querySelector('[role="status"]');
+  const input = form.elements.file;
+  const say = (text) => (note.textContent = text);
+  const call = (options) => fetch(url, options).then((r) => r.json().then((j) => (r.ok ? j : Promise.reject(j))));
+
+  function row(file) {
+    const link = el('a', null, file.name);
+    link.href = url + encodeURIComponent(file.name); // a file's URL is its folder's and its name
+    return el('tr', null, el('th', null, link), el('td', null, formatBytes(file.size)));
+  }
+
+  /* Quietly keeps the last listing when the folder cannot be read (no kernel yet). */
   function refresh() {
     call().then((j) => {
-      const rows = j.files.map((f) => {
-        const a = P.el('a', null, f.name);
-        a.href = '/files/' + encodeURIComponent(f.name);
-        return P.el('tr', null, P.el('th', null, a), P.el('td', null, P.formatBytes(f.size)));
-      });
-      list.tBodies[0].replaceChildren(...rows);
+      table.tBodies[0].replaceChildren(...j.files.map(row));
       say('');
     }, () => {});
   }
 
   input.addEventListener('change', () => {
-    const body = new FormData(input.form);
+    const body = new FormData(form);
     call({ method: 'POST', body: body, headers: { 'X-CSRFToken': body.get('csrfmiddlewaretoken') } })
-      .then(refresh, (j) => say(j.error || P.t('files_failed')))
+      .then(refresh, (j) => say(j.error || t('files_failed')))
       .finally(() => (input.value = ''));
   });
-  list.closest('#playground').addEventListener('playground:message', (e) => e.detail.state === 'idle' && refresh());
-})();
+  return { refresh: refresh };
+}

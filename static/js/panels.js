@@ -1,149 +1,53 @@
 /*
- * Panels around the run output: the Variables panel and memory figure (from `variables`
- * messages), error hints (the `hint` of `error` messages, translated by code), and the
- * training panel's extras on a progress widget (Stop button, live curves, time per epoch).
+ * The Variables panel (from each run's `variables` message, docs/protocol.md) and the kernel's memory in the status
+ * line. A function can be benched as a loss from its row.
  */
-(function () {
-  'use strict';
-  const P = (window.Playground = window.Playground || {});
-  const t = (k, v) => P.t(k, v);
-  const el = (...a) => P.el(...a);
+import { button, el } from './dom.js';
+import { formatBytes, formatShape } from './format.js';
+import { t } from './strings.js';
 
-  const shapeText = (dims) => (Array.isArray(dims) ? P.formatShape(dims) : ''); // render.js
-  const secs = (s) => P.formatDuration(s * 1000); // render.js
+const PYTHON_NAME = /^[A-Za-z_]\w*$/;
 
-  /* ---------- variables panel + memory ---------- */
+/** bench(name): runs bench_loss on a function of the session. */
+export function createVariablesPanel({ table, empty, memory, bench }) {
+  const tbody = table.tBodies[0];
+  let note = null;
 
-  P.createVariablesPanel = function (table, empty, memoryEl) {
-    const tbody = table.tBodies[0];
-    let note = null;
-
-    function update(m) {
-      const list = Array.isArray(m.variables) ? m.variables : [];
-      const rows = list.map((v) => {
-        const detail = v.dtype ? String(v.dtype) : v.value !== undefined && v.value !== null ? String(v.value) : '';
-        const tr = el(
-          'tr',
-          'kind-' + (/^[a-z]+$/.test(v.kind) ? v.kind : 'other'),
-          el('th', null, el('code', null, String(v.name))),
-          el('td', null, String(v.type || '')),
-          el('td', null, el('code', null, shapeText(v.shape))),
-          el('td', null, el('code', null, detail)),
-        );
-        if (v.kind === 'function' && /^[A-Za-z_]\w*$/.test(v.name)) {
-          const b = el('button', 'btn btn-quiet', t('bench'));
-          b.onclick = () => window.playground.run('bench_loss(' + v.name + ')');
-          tr.lastChild.append(b);
-        }
-        tr.firstChild.scope = 'row';
-        return tr;
-      });
-      tbody.replaceChildren(...rows);
-      empty.hidden = rows.length > 0;
-      if (note) note.remove();
-      note = m.truncated ? el('p', 'meta', t('vars_truncated', { n: rows.length })) : null;
-      if (note) table.after(note);
-      setMemory(m.memory_bytes);
+  function row(v) {
+    const detail = v.dtype ? String(v.dtype) : v.value !== undefined && v.value !== null ? String(v.value) : '';
+    const name = el('th', null, el('code', null, String(v.name)));
+    name.scope = 'row';
+    const last = el('td', null, el('code', null, detail));
+    if (v.kind === 'function' && PYTHON_NAME.test(v.name)) {
+      last.append(button('btn btn-quiet', t('bench'), () => bench(v.name)));
     }
-
-    function setMemory(bytes) {
-      if (!memoryEl) return;
-      const text = bytes === null || bytes === undefined ? '' : P.formatBytes(bytes);
-      memoryEl.textContent = text ? t('memory', { size: text }) : '';
-      memoryEl.hidden = !text;
-    }
-
-    function clear() {
-      tbody.replaceChildren();
-      empty.hidden = false;
-      if (note) note.remove();
-      setMemory(null);
-    }
-
-    return { update: update, clear: clear };
-  };
-
-  /* ---------- hints ---------- */
-
-  /* "{a} is {a_dtype}" -> text and <code> nodes (params are code-like: names, dtypes). */
-  function fill(template, params) {
-    const p = el('p', 'hint-text');
-    let last = 0;
-    template.replace(/\{(\w+)\}/g, (m, name, at) => {
-      p.append(template.slice(last, at));
-      const value = params && Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : m;
-      p.append(el('code', null, value));
-      last = at + m.length;
-      return m;
-    });
-    p.append(template.slice(last));
-    return p;
+    const shape = Array.isArray(v.shape) ? formatShape(v.shape) : '';
+    const kind = /^[a-z]+$/.test(v.kind) ? v.kind : 'other';
+    return el('tr', 'kind-' + kind, name, el('td', null, String(v.type || '')), el('td', null, el('code', null, shape)), last);
   }
 
-  P.renderHint = function (hint) {
-    if (!hint || typeof hint !== 'object') return null;
-    const key = 'hint_' + String(hint.code || '');
-    const template = t(key) !== key ? t(key) : null;
-    const body = template ? fill(template, hint.params || {}) : el('p', 'hint-text', String(hint.text || ''));
-    const box = el('div', 'hint-box', el('strong', 'hint-label', t('hint')), body);
-    box.setAttribute('role', 'note');
-    return box;
-  };
+  function update(m) {
+    const rows = (Array.isArray(m.variables) ? m.variables : []).map(row);
+    tbody.replaceChildren(...rows);
+    empty.hidden = rows.length > 0;
+    if (note) note.remove();
+    note = m.truncated ? el('p', 'meta', t('vars_truncated', { n: rows.length })) : null;
+    if (note) table.after(note);
+    setMemory(m.memory_bytes);
+  }
 
-  /* ---------- training panel ---------- */
+  function setMemory(bytes) {
+    const text = bytes === null || bytes === undefined ? '' : formatBytes(bytes);
+    memory.textContent = text ? t('memory', { size: text }) : '';
+    memory.hidden = !text;
+  }
 
-  P.training = {
-    /* Once per progress widget: Stop button (fit only), curves, time per epoch and left. */
-    attach: function (w, phase, stop) {
-      if (phase !== 'fit') return;
-      const btn = el('button', 'btn btn-stop', t('stop'));
-      btn.type = 'button';
-      btn.title = t('stop_title');
-      btn.addEventListener('click', () => {
-        btn.disabled = true;
-        stop();
-      });
-      w.stopBtn = btn;
-      w.epochTimeEl = el('span', 'pw-epoch-time');
-      w.charts = new Map();
-      w.chartsEl = el('div', 'charts');
-      w.box.firstChild.append(w.epochTimeEl, btn);
-      w.box.insertBefore(w.chartsEl, w.list);
-    },
+  function clear() {
+    tbody.replaceChildren();
+    empty.hidden = false;
+    if (note) note.remove();
+    setMemory(null);
+  }
 
-    update: function (w, m) {
-      if (!w.charts || !m.logs || typeof m.logs !== 'object') return;
-      const epoch = Number(m.epoch);
-      if (!Number.isFinite(epoch)) return;
-      let x = epoch;
-      if (m.event === 'batch') {
-        const steps = Number(m.steps);
-        const step = Number(m.step);
-        if (!(steps > 0) || !Number.isFinite(step)) return;
-        x = epoch - 1 + Math.min(step, steps) / steps;
-      }
-      Object.keys(m.logs).forEach((key) => {
-        const val = key.indexOf('val_') === 0;
-        if (val && m.event !== 'epoch') return;
-        const metric = val ? key.slice(4) : key;
-        let chart = w.charts.get(metric);
-        if (!chart) {
-          if (w.charts.size >= 4) return;
-          chart = P.createChart(metric);
-          w.charts.set(metric, chart);
-          w.chartsEl.append(chart.el);
-        }
-        chart.add(val ? 'val' : 'train', x, m.logs[key]);
-      });
-      const each = Number(m.epoch_time_s);
-      if (m.event === 'epoch' && Number.isFinite(each)) w.epochText = t('epoch_time', { time: secs(each) });
-      const eta = Number(m.eta_s);
-      const left = eta > 0 ? t('eta', { time: secs(eta) }) : '';
-      w.epochTimeEl.textContent = [w.epochText, left].filter(Boolean).join(' · ');
-    },
-
-    finish: function (w) {
-      if (w.stopBtn) w.stopBtn.hidden = true;
-    },
-  };
-})();
+  return { update: update, clear: clear };
+}

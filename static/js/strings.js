@@ -1,34 +1,22 @@
 /*
- * UI strings for the scripts. They live in the page template, in
- * <template id="ui-strings"><span data-key="KEY">text</span>…</template>, so Django's
- * {% translate %} can localise them without touching JS. "{name}" marks a placeholder.
- * A key missing from the template shows as the key itself.
+ * UI strings for the scripts. They live in the page, in <template id="ui-strings"><span data-key="KEY">text</span>…,
+ * so Django's {% translate %} localises them without touching JS. "{name}" marks a placeholder; a key missing from
+ * the template shows as the key itself.
  */
-(function () {
-  'use strict';
-  const P = (window.Playground = window.Playground || {});
+const STRINGS = new Map();
+const template = document.getElementById('ui-strings');
+if (template) {
+  template.content.querySelectorAll('[data-key]').forEach((node) => {
+    const text = node.textContent.trim();
+    if (text) STRINGS.set(node.getAttribute('data-key'), text);
+  });
+}
 
-  const STRINGS = {};
+export const hasString = (key) => STRINGS.has(key);
 
-  let loaded = false;
-  function load() {
-    loaded = true;
-    const tpl = document.getElementById('ui-strings');
-    if (!tpl) return;
-    const root = tpl.content || tpl;
-    root.querySelectorAll('[data-key]').forEach((node) => {
-      const text = node.textContent.trim();
-      if (text) STRINGS[node.getAttribute('data-key')] = text;
-    });
-  }
-
-  /** Look up a string and fill its {placeholders} from vars. Unknown keys return the key. */
-  P.t = function (key, vars) {
-    if (!loaded) load();
-    const s = Object.prototype.hasOwnProperty.call(STRINGS, key) ? STRINGS[key] : key;
-    if (!vars) return s;
-    return s.replace(/\{(\w+)\}/g, (m, name) =>
-      vars[name] === undefined || vars[name] === null ? m : String(vars[name]),
-    );
-  };
-})();
+/** A string with its {placeholders} filled from vars (a placeholder without a value stays as it is). */
+export function t(key, vars) {
+  const text = STRINGS.has(key) ? STRINGS.get(key) : key;
+  if (!vars) return text;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
+}
