@@ -66,7 +66,7 @@ def isolate(config: dict) -> None:
 
 
 def _mount_private_filesystems(config: dict) -> None:
-    uid, size = int(config["uid"]), int(config["scratch_bytes"])
+    uid, size = _kernel_uid(config), int(config["scratch_bytes"])
     owned = f"size={size},mode=0700,uid={uid},gid={uid}"
     gpu = config.get("gpu") or {}
     _private_dev(owned, [*BASIC_DEVICES, *gpu.get("devices", ())])
@@ -137,8 +137,13 @@ def _meminfo(memory_bytes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _kernel_uid(config: dict) -> int:
+    """The kernel's own uid; without root (a user namespace mapping one uid) there is no other."""
+    return int(config["uid"]) if os.getuid() == 0 else os.getuid()
+
+
 def _drop_privileges(config: dict) -> None:
-    uid = int(config["uid"])
+    uid = _kernel_uid(config)
     if os.getuid() == 0 and uid != 0:
         os.setgroups([])
         os.setresgid(uid, uid, uid)

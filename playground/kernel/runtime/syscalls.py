@@ -34,7 +34,7 @@ SHM_EXEC = 0o100000
 ALLOWED = (
     # memory: the allocator, NumPy and TensorFlow buffers, the JIT's executable pages (see above)
     *("brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "mincore", "msync"),
-    *("mlock", "munlock", "get_mempolicy", "membarrier"),
+    *("mlock", "munlock", "get_mempolicy", "set_mempolicy", "mbind", "membarrier"),  # NUMA: own memory only
     # threads and their synchronisation: TensorFlow's thread pools, Python threads, glibc's
     # per-thread set-up (rseq, robust futex lists)
     *("futex", "set_robust_list", "get_robust_list", "set_tid_address", "rseq", "gettid", "arch_prctl"),
