@@ -58,9 +58,10 @@ async def test_exhausting_inotify_instances_in_one_kernel_leaves_them_to_another
         "libc.syscall(298, ctypes.create_string_buffer(128), 0, -1, -1, 0)",  # perf_event_open
         "libc.syscall(319, b'code', 0)",  # memfd_create: code in memory, loaded or run from there
         "libc.syscall(322, -100, b'/usr/bin/true', None, None, 0)",  # execveat
+        "libc.syscall(30, libc.shmget(0, 4096, 0o1600), None, 0o100000)",  # shmat with SHM_EXEC
         "libc.syscall(246, 0, 0, 0)",  # kexec_load: and anything else not on the allowlist
     ],
-    ids=["io_uring_setup", "userfaultfd", "perf_event_open", "memfd_create", "execveat", "unlisted"],
+    ids=["io_uring_setup", "userfaultfd", "perf_event_open", "memfd_create", "execveat", "shm_exec", "unlisted"],
 )
 async def test_syscalls_off_the_allowlist_are_refused(attacker, call):  # noqa: F811
     assert await outcome(attacker, f"{LIBC}r = {call}\nr, {LAST_ERRNO}") == "(-1, 'EPERM')"
@@ -111,6 +112,9 @@ async def test_the_kernels_dev_holds_only_what_a_kernel_needs_and_is_read_only(a
     assert not [name for name in listing if name.startswith("nvidia")]  # no GPU here, so none given
     assert (await outcome(attacker, "open('/dev/evil', 'w')")).startswith("OSError: [Errno 30]")  # EROFS
     assert await outcome(attacker, "open('/dev/null', 'w').write('fine')") == "4"
+    # the fork server's /dev, which holds every GPU's nodes, is not even mounted in the kernel
+    mounts = "[l.split()[4] for l in open('/proc/self/mountinfo')]"
+    assert eval(await outcome(attacker, f"{mounts}.count('/dev')")) == 1
 
 
 @pytest.mark.slow
