@@ -164,3 +164,5 @@ class KernelPool:
         if self._by_pid.get(process.pid) is process:
             self._by_pid.pop(process.pid, None)
         self.gpus.give_back(process.name)
+        # Not its uid: that comes back with the fork server's exit report (_on_exit), since
+        # processes of the kernel may outlive close()'s wait.
