@@ -133,7 +133,7 @@ async def test_a_kernels_uid_is_free_again_only_once_its_processes_are_gone(kern
 
 
 def test_uids_are_given_back_on_exit_only_and_reused_oldest_first():
-    pool = uids.UidPool(range(100, 103))
+    pool = uids.UidPool(range(100, 103), lock_dir=None)
     first, second = pool.take("a"), pool.take("b")
     pool.bind("a", pid=7)
     pool.bind("b", pid=8)
@@ -147,12 +147,22 @@ def test_uids_are_given_back_on_exit_only_and_reused_oldest_first():
 
 
 def test_a_pid_reused_by_a_new_fork_server_frees_the_dead_ones_uid():
-    pool = uids.UidPool(range(100, 102))
+    pool = uids.UidPool(range(100, 102), lock_dir=None)
     pool.take("old")
     pool.bind("old", pid=5)  # its fork server died: no exit report will ever come
     pool.take("new")
     pool.bind("new", pid=5)
     assert pool.free == 1
+
+
+def test_kernel_hosts_on_one_machine_never_hand_out_the_same_uid(tmp_path):
+    first, second = uids.UidPool(range(100, 103), tmp_path), uids.UidPool(range(100, 103), tmp_path)
+    taken = [first.take("a"), second.take("b"), first.take("c")]
+    assert sorted(taken) == [100, 101, 102]
+    with pytest.raises(uids.NoFreeUid):
+        second.take("d")
+    first.give_back("a")
+    assert second.take("d") == taken[0]
 
 
 @pytest.mark.parametrize("spec", ["", "abc", "0-10", "10-5", "-5", "100-4294967295"])

@@ -6,15 +6,27 @@ kernel's exit: that process mirrors the kernel's PID-namespace init, and an init
 after every process of its namespace is gone, so nothing of the old kernel runs under the uid
 any more. Free uids are reused oldest first, which leaves the widest margin anyway.
 
+Kernel hosts sharing a machine may share a range: a uid in use is also held as a lock on a
+file in LOCK_DIR (flock, released when the holder gives it back or dies), and a host skips
+uids another one holds.
+
 PLAYGROUND_KERNEL_UIDS is `FIRST-LAST` (inclusive), e.g. `200000-200999`: a thousand uids
-that no account of the machine uses. Kernel hosts sharing a machine need ranges of their own.
+that no account of the machine uses.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import os
+import tempfile
 from collections import deque
+from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 DEFAULT_RANGE = "200000-200999"
+LOCK_DIR = Path("/run/playground-kernel-uids" if os.geteuid() == 0 else tempfile.gettempdir() + "/kernel-uids")
 
 
 class NoFreeUid(RuntimeError):
@@ -34,24 +46,31 @@ def parse_range(spec: str) -> range:
 
 
 class UidPool:
-    def __init__(self, uids: range):
+    def __init__(self, uids: range, lock_dir: Path | None = LOCK_DIR):
         self._free: deque[int] = deque(uids)
         self._held: dict[str, int] = {}  # holder (a kernel's name) -> its uid
+        self._locks: dict[str, int] = {}  # holder -> the fd holding its uid's lock
         self._pids: dict[int, str] = {}  # a forked kernel's pid, as its exit report names it -> holder
+        self._lock_dir = _usable(lock_dir)
 
     @property
     def free(self) -> int:
         return len(self._free)
 
     def take(self, holder: str) -> int:
-        if not self._free:
-            raise NoFreeUid(
-                f"every kernel uid ({len(self._held)}) is in use: widen PLAYGROUND_KERNEL_UIDS or lower "
-                "PLAYGROUND_MAX_KERNELS"
-            )
-        uid = self._free.popleft()
-        self._held[holder] = uid
-        return uid
+        for _ in range(len(self._free)):
+            uid = self._free.popleft()
+            lock = self._claim(uid)
+            if lock is not None:
+                self._held[holder] = uid
+                if lock >= 0:
+                    self._locks[holder] = lock
+                return uid
+            self._free.append(uid)  # another kernel host on this machine has it now
+        raise NoFreeUid(
+            f"every kernel uid ({len(self._held)} here) is in use: widen PLAYGROUND_KERNEL_UIDS or lower "
+            "PLAYGROUND_MAX_KERNELS"
+        )
 
     def bind(self, holder: str, pid: int) -> None:
         """Note the pid whose exit frees `holder`'s uid."""
@@ -71,8 +90,37 @@ class UidPool:
         uid = self._held.pop(holder, None)
         if uid is not None:
             self._free.append(uid)
+        lock = self._locks.pop(holder, None)
+        if lock is not None:
+            os.close(lock)  # releases the flock: other hosts may take the uid
         for pid in [pid for pid, name in self._pids.items() if name == holder]:
             del self._pids[pid]
+
+    def _claim(self, uid: int) -> int | None:
+        """A locked fd for `uid`, -1 when there is no lock folder, None when another has it."""
+        if self._lock_dir is None:
+            return -1
+        try:
+            fd = os.open(self._lock_dir / str(uid), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return -1  # an unusable lock file: this host's own bookkeeping still holds
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+
+def _usable(lock_dir: Path | None) -> Path | None:
+    if lock_dir is None:
+        return None
+    try:
+        lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("no kernel uid locks in %s (%s): kernel hosts on this machine need their own ranges", lock_dir, exc)
+        return None
+    return lock_dir
 
 
 _pools: dict[range, UidPool] = {}
