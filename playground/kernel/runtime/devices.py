@@ -23,8 +23,8 @@ def configure(gpu: dict | None) -> None:
 
 def describe(gpu: dict | None, cpu_reason: str) -> dict:
     """The `device` part of the kernel's info, shown in the session bar."""
-    if tf.config.list_logical_devices("GPU"):
-        return {"device": "GPU", "gpu": gpu}
+    if tf.config.list_logical_devices("GPU"):  # the page needs the slice, not device paths or UUIDs
+        return {"device": "GPU", "gpu": {key: gpu[key] for key in ("index", "memory_limit_mb")} if gpu else None}
     if gpu is not None:
         return {"device": "CPU", "gpu": None, "device_note": "a GPU slice was assigned but no GPU is visible"}
     return {"device": "CPU", "gpu": None, "device_note": cpu_reason}
