@@ -13,6 +13,7 @@ from django.conf import settings
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
+KEEP = "# playground: keep processes\n"  # else what a run starts ends with the run
 
 
 @pytest.fixture
@@ -151,9 +152,11 @@ async def test_killing_every_process_it_can_reach_ends_only_its_own(attacker):
 
 
 async def test_a_fork_bomb_hits_the_process_limit(attacker):
+    # Each child becomes `sleep` at once, so the bomb meets the process limit, not the memory one.
     code = (
-        "import os, time\nkids = 0\ntry:\n    while True:\n        if os.fork() == 0:\n            time.sleep(30)\n"
-        "            os._exit(0)\n        kids += 1\nexcept OSError as e:\n    error = e.errno\nerror, kids"
+        "import os\nkids = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+        "            os.execv('/bin/sleep', ['sleep', '30'])\n        kids += 1\nexcept OSError as e:\n"
+        "    error = e.errno\nerror, kids"
     )
     errno_, kids = eval(await outcome(attacker, code))
     assert errno_ == 11 and kids < settings.PLAYGROUND_LIMITS.max_processes  # EAGAIN
@@ -190,7 +193,7 @@ async def test_a_memory_bomb_ends_the_kernel_and_names_the_memory_limit(attacker
 
 async def test_a_process_left_behind_does_not_outlive_its_kernel(attacker):
     marker = "31337.5"
-    await attacker.run(f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)")
+    await attacker.run(f"{KEEP}import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)")
     assert _host_processes_running("sleep", marker)
     await attacker.restart_and_wait()
     assert not _host_processes_running("sleep", marker), "a process outlived its kernel"
@@ -238,7 +241,7 @@ async def test_stopping_the_server_ends_every_kernel_and_what_it_started():
     marker = "27182.8"
     with running_site(quiet=True) as base:
         async with await connect(base, session_cookie(base)) as websocket:
-            code = f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)\nNone"
+            code = f"{KEEP}import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)\nNone"
             await execute(websocket, code, "leave-one-behind")
         assert _host_processes_running("sleep", marker)
     for _ in range(50):  # the kernels die with their parents, within moments
