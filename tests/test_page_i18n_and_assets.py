@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 
 from playground import examples
+from playground.models import Snippet
+from playground.snippets import Submission
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET_BYTES = 100_000  # our own JS + CSS before compression (vendored libraries aside)
+BUDGET_BYTES = 80_000  # our own JS + CSS before compression (vendored libraries aside)
+IMPORT = re.compile(r"^import .* from '\./([\w.]+)';$", re.M)
 
 
 def test_a_spanish_browser_gets_the_spanish_interface(client):
@@ -47,10 +50,37 @@ def test_the_compiled_spanish_catalogue_is_there():
     assert (ROOT / "locale" / "es" / "LC_MESSAGES" / "django.mo").exists()
 
 
-def test_our_own_js_and_css_stay_under_100_kb():
+def test_our_own_js_and_css_stay_under_80_kb():
     files = [*(ROOT / "static" / "js").glob("*.js"), *(ROOT / "static" / "css").glob("*.css")]
     total = sum(f.stat().st_size for f in files)
     assert total < BUDGET_BYTES, f"own JS + CSS is {total:,} bytes; the budget is {BUDGET_BYTES:,}"
+
+
+def imported_modules(entry: str) -> set[str]:
+    """Every module an entry point imports, directly or not."""
+    found, todo = set(), [entry]
+    while todo:
+        for name in IMPORT.findall((ROOT / "static" / "js" / todo.pop()).read_text()):
+            if name not in found:
+                found.add(name)
+                todo.append(name)
+    return found
+
+
+@pytest.mark.parametrize(("path", "entry"), [("/", "main.js"), ("/s/{id}", "main.js"), ("/e/{id}", "replay.js")])
+def test_pages_preload_exactly_the_modules_their_entry_points_import(client, path, entry):
+    # Without a bundler each import is a request: the page names them all, so that they load at once.
+    snippet, _ = Snippet.objects.create_or_get(Submission("x = 1", "", None, []))
+    html = client.get(path.format(id=snippet.id)).content.decode()
+    assert f'<script type="module" src="/static/js/{entry}">' in html
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/js/([\w.]+)">', html))
+    assert preloaded == imported_modules(entry)
+
+
+def test_the_pages_name_no_script_of_ours_but_modules():
+    for template in (ROOT / "templates").glob("*.html"):
+        for tag in re.findall(r"<script[^>]*>", template.read_text()):
+            assert "js/" not in tag or 'type="module"' in tag, f"{template.name}: {tag}"
 
 
 def test_vendored_libraries_are_version_named_and_licensed():

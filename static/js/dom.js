@@ -1,36 +1,41 @@
-/* Building DOM nodes. Server and user strings only ever reach the page as text nodes, never as HTML. */
+/* Building nodes. Server and user strings reach the page as text nodes only, never as HTML. */
 
-/** el('span', 'cls', child, 'text', …): strings become text nodes; null, undefined and false are skipped. */
+/** el('span', 'cls', child, 'text', …), leaving out null, undefined and false children. */
 export function el(tag, className, ...children) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  for (const child of children) {
-    if (child !== null && child !== undefined && child !== false) node.append(child instanceof Node ? child : String(child));
-  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
   return node;
 }
 
 export function button(className, label, onClick) {
   const node = el('button', className, label);
   node.type = 'button';
-  if (onClick) node.addEventListener('click', onClick);
+  node.addEventListener('click', onClick);
   return node;
 }
 
-/** A <pre> that keyboard users can reach and scroll. */
 export function scrollablePre(className, text) {
   const pre = el('pre', className, text);
-  pre.tabIndex = 0;
+  pre.tabIndex = 0; // keyboard users can reach and scroll it
   return pre;
 }
 
-/** The data of a <script type="application/json"> (Django's json_script), or null. */
+/** A canvas sharp on dense screens, and its context, in CSS pixels. */
+export function hiDpiCanvas(width, height) {
+  const canvas = document.createElement('canvas');
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = width * dpr;
+  canvas.height = height * dpr;
+  canvas.style.width = width + 'px';
+  canvas.style.height = height + 'px';
+  const ctx = canvas.getContext('2d');
+  ctx.scale(dpr, dpr);
+  return [canvas, ctx];
+}
+
+/** The data of Django's json_script, or null. */
 export function readJson(id) {
   const node = document.getElementById(id);
-  if (!node) return null;
-  try {
-    return JSON.parse(node.textContent);
-  } catch (err) {
-    return null;
-  }
+  return node && JSON.parse(node.textContent);
 }

@@ -1,40 +1,33 @@
-/*
- * The code editor: CodeMirror 5 (static/vendor/codemirror-5.65.20, a classic script loaded before the modules:
- * window.CodeMirror is the one global the page uses) with Python highlighting, line numbers, bracket matching and
- * undo; the code kept in localStorage; the failing line highlighted; each result summarised at the end of its line.
- *
- * The <textarea id="code"> in the template is the no-JavaScript fallback and the initial example; the editor
- * replaces it, and its editable element takes the id "code" (role=textbox, with the textarea's accessible name).
- * Tab indents; Esc then Tab leaves the editor (keyboard users).
- */
+/* CodeMirror 5 (a classic script run before the modules: window.CodeMirror is the page's one global), the code
+   kept in localStorage. It replaces <textarea id="code">, taking its id and name. Esc then Tab leaves it. */
 const STORAGE_KEY = 'playground.code';
 const CodeMirror = window.CodeMirror;
 
 function stored() {
   try {
     return window.localStorage.getItem(STORAGE_KEY);
-  } catch (err) {
-    return null;
+  } catch {
+    return null; // storage refused (private mode)
   }
 }
 
-function store(value) {
+function store(code) {
   try {
-    window.localStorage.setItem(STORAGE_KEY, value);
-  } catch (err) {
-    /* private mode or quota: the code still lives in the editor */
+    window.localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    // refused or full: the code is still in the editor
   }
 }
 
 export function createEditor(textarea) {
-  const saved = stored();
   let escArmed = false;
   const place = (node) => {
     node.classList.add('editor-cm'); // before CodeMirror measures its lines: the class sets the font
     textarea.replaceWith(node);
   };
+  const indent = (c) => (c.somethingSelected() ? c.execCommand('indentMore') : c.replaceSelection('    ', 'end'));
   const cm = CodeMirror(place, {
-    value: saved ? saved : textarea.value,
+    value: stored() || textarea.value,
     mode: { name: 'python', version: 3 },
     lineNumbers: true,
     matchBrackets: true,
@@ -42,15 +35,10 @@ export function createEditor(textarea) {
     indentUnit: 4,
     tabSize: 4,
     inputStyle: 'contenteditable',
-    screenReaderLabel: textarea.getAttribute('aria-label') || 'Code',
+    screenReaderLabel: textarea.getAttribute('aria-label'),
     viewportMargin: 20,
     extraKeys: {
-      Tab: (c) => {
-        if (escArmed) return CodeMirror.Pass; // Esc, Tab: leave the editor
-        if (c.somethingSelected()) c.execCommand('indentMore');
-        else c.replaceSelection('    ', 'end');
-        return undefined;
-      },
+      Tab: (c) => (escArmed ? CodeMirror.Pass : indent(c)),
       'Shift-Tab': (c) => (escArmed ? CodeMirror.Pass : c.execCommand('indentLess')),
     },
   });
@@ -58,82 +46,65 @@ export function createEditor(textarea) {
   input.id = 'code';
   input.setAttribute('role', 'textbox');
   input.setAttribute('aria-multiline', 'true');
-  const describedBy = textarea.getAttribute('aria-describedby');
-  if (describedBy) input.setAttribute('aria-describedby', describedBy);
+  input.setAttribute('aria-describedby', textarea.getAttribute('aria-describedby'));
   cm.on('keydown', (c, e) => {
     if (e.key === 'Escape') escArmed = true;
     else if (e.key !== 'Tab' && e.key !== 'Shift') escArmed = false;
   });
 
   const marks = createMarks(cm);
-  const saving = createSaving(cm);
+  let saveTimer = null;
+  let saving = true;
+  function save() {
+    clearTimeout(saveTimer);
+    if (saving) store(cm.getValue());
+  }
+  window.addEventListener('pagehide', save);
   cm.on('blur', () => {
     escArmed = false;
-    saving.save();
+    save();
   });
   cm.on('change', (c, change) => {
-    marks.clearLine(); // line numbers may have shifted
-    marks.stale();
-    saving.changed(change.origin);
+    marks.lineChanged();
+    if (change.origin !== 'setValue') saving = true; // the visitor's own edit
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(save, 300);
   });
-
-  function setValue(code) {
-    cm.setValue(String(code));
-    cm.setCursor(0, 0);
-    saving.save();
-  }
-
-  function goToLine(n) {
-    const line = Math.max(1, Math.min(n, cm.lineCount())) - 1;
-    cm.focus();
-    cm.setSelection({ line: line, ch: 0 }, { line: line, ch: cm.getLine(line).length });
-    cm.scrollIntoView({ line: line, ch: 0 }, 80);
-  }
 
   return {
     value: () => cm.getValue(),
-    setValue: setValue,
-    /* A link's code, saved only once the visitor edits it: opening a link must not cost them their own work. */
+    setValue(code) {
+      cm.setValue(code);
+      cm.setCursor(0, 0);
+      save();
+    },
+    // Saved once edited only: opening a link must not cost visitors their own code.
     showWithoutSaving(code) {
-      saving.pause();
-      cm.setValue(String(code));
+      saving = false;
+      cm.setValue(code);
     },
-    save: saving.save,
-    goToLine: goToLine,
-    ...marks,
+    save,
+    goToLine(n) {
+      const line = Math.min(n, cm.lineCount()) - 1;
+      cm.focus();
+      cm.setSelection({ line, ch: 0 }, { line, ch: cm.getLine(line).length });
+      cm.scrollIntoView({ line, ch: 0 }, 80);
+    },
+    markLine: marks.markLine,
+    clearLine: marks.clearLine,
+    annotate: marks.annotate,
+    clearAnnotations: marks.clearAnnotations,
   };
 }
 
-/* Saving to localStorage a moment after each change, on blur and when the page is left. */
-function createSaving(cm) {
-  let timer = null;
-  let paused = false;
-  function save() {
-    clearTimeout(timer);
-    timer = null;
-    if (!paused) store(cm.getValue());
-  }
-  window.addEventListener('pagehide', save);
-  return {
-    save: save,
-    pause: () => (paused = true),
-    changed(origin) {
-      if (origin !== 'setValue') paused = false; // the visitor's own edit
-      clearTimeout(timer);
-      timer = setTimeout(save, 300);
-    },
-  };
-}
-
-/* The failing line's highlight and the result summaries at the ends of lines (1-based line numbers). */
+/* The failing line, and each result's summary at the end of its line (lines count from 1). */
 function createMarks(cm) {
   let errorLine = null; // a CodeMirror line handle
-  let bookmarks = []; // the summaries of the latest run
+  let bookmarks = []; // the latest run's summaries
   const exists = (n) => Number.isInteger(n) && n >= 1 && n <= cm.lineCount();
 
   function clearLine() {
-    if (errorLine === null) return;
-    cm.removeLineClass(errorLine, 'wrap', 'cm-error-line');
+    if (errorLine !== null) cm.removeLineClass(errorLine, 'wrap', 'cm-error-line');
     errorLine = null;
   }
 
@@ -143,7 +114,6 @@ function createMarks(cm) {
     errorLine = cm.addLineClass(n - 1, 'wrap', 'cm-error-line');
   }
 
-  /* A short text at the end of line n; onClick shows the full result. */
   function annotate(n, text, className, onClick) {
     if (!exists(n)) return;
     const widget = document.createElement('span');
@@ -151,20 +121,25 @@ function createMarks(cm) {
     widget.textContent = text;
     widget.setAttribute('aria-hidden', 'true'); // the output pane has the accessible version
     widget.addEventListener('mousedown', (e) => {
-      e.preventDefault();
+      e.preventDefault(); // keeps the editor's cursor where it is
       onClick();
     });
     const end = { line: n - 1, ch: cm.getLine(n - 1).length };
-    const mark = cm.setBookmark(end, { widget: widget, insertLeft: true });
+    const mark = cm.setBookmark(end, { widget, insertLeft: true });
     mark.widget = widget;
     bookmarks.push(mark);
   }
 
   function clearAnnotations() {
-    bookmarks.forEach((m) => m.clear());
+    bookmarks.forEach((mark) => mark.clear());
     bookmarks = [];
   }
 
-  const stale = () => bookmarks.forEach((m) => m.widget.classList.add('is-stale'));
-  return { markLine: markLine, clearLine: clearLine, annotate: annotate, clearAnnotations: clearAnnotations, stale: stale };
+  /* Lines may have moved: the highlight goes, the summaries fade. */
+  function lineChanged() {
+    clearLine();
+    bookmarks.forEach((mark) => mark.widget.classList.add('is-stale'));
+  }
+
+  return { markLine, clearLine, annotate, clearAnnotations, lineChanged };
 }

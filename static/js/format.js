@@ -1,16 +1,13 @@
-/* Numbers, sizes, durations and shapes as the page shows them. Non-finite numbers arrive as the strings
-   "NaN", "Infinity" and "-Infinity" (docs/protocol.md). */
+/* Numbers as the page shows them; non-finite ones come as "NaN", "Infinity", "-Infinity" (docs/protocol.md). */
 import { t } from './strings.js';
 
-/** NaN / ±Infinity (strings or numbers) as a short label; null for anything else. */
+const NON_FINITE = { NaN: 'nan', Infinity: 'inf', '-Infinity': '-inf' };
+
 export function nonFinite(x) {
-  const n = typeof x === 'string' ? Number(x) : x;
-  if (typeof n !== 'number' || Number.isFinite(n)) return null;
-  if (Number.isNaN(n)) return typeof x === 'string' && x !== 'NaN' ? null : 'nan';
-  return n > 0 ? 'inf' : '-inf';
+  if (typeof x === 'number' && !Number.isFinite(x)) return NON_FINITE[String(x)];
+  return typeof x === 'string' && Object.hasOwn(NON_FINITE, x) ? NON_FINITE[x] : null;
 }
 
-/** A number to 4 significant digits (training logs, statistics, axes). */
 export function num4(x) {
   const label = nonFinite(x);
   if (label) return label;
@@ -19,7 +16,6 @@ export function num4(x) {
   return Number.isInteger(n) && Math.abs(n) < 1e6 ? String(n) : n.toPrecision(4);
 }
 
-/** A finite number, or null for anything else (missing fields included). */
 export function finite(x) {
   const n = Number(x);
   return x === null || x === undefined || x === '' || !Number.isFinite(n) ? null : n;
@@ -36,46 +32,33 @@ export function formatDuration(ms) {
 
 /** {loss: 0.31, mae: 0.4} -> "loss 0.31 · mae 0.4" */
 export function formatLogs(logs) {
-  if (!logs || typeof logs !== 'object') return '';
-  return Object.keys(logs)
-    .map((k) => k + ' ' + num4(logs[k]))
+  return Object.entries(logs || {})
+    .map(([name, value]) => name + ' ' + num4(value))
     .join(' · ');
 }
 
-/** [2, 3] -> "(2, 3)", [5] -> "(5,)", [] -> "()", unknown dims -> None, as Python writes them. */
+/** [2, 3] -> "(2, 3)", [5] -> "(5,)", [] -> "()", as Python writes them (an unknown dimension is None). */
 export function formatShape(dims) {
-  if (!Array.isArray(dims)) return String(dims);
   const parts = dims.map((d) => (d === null ? 'None' : String(d)));
   return '(' + parts.join(', ') + (parts.length === 1 ? ',' : '') + ')';
 }
 
 export function formatBytes(n) {
-  n = Number(n);
-  if (!Number.isFinite(n)) return '';
-  if (n < 1024) return n + ' B';
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let i = -1;
-  do {
-    n /= 1024;
-    i++;
-  } while (n >= 1024 && i < units.length - 1);
-  return n.toFixed(n < 10 ? 1 : 0) + ' ' + units[i];
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  for (; n >= 1024 && i < units.length - 1; i++) n /= 1024;
+  return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + ' ' + units[i];
 }
 
-export function formatInt(n) {
-  const v = Number(n);
-  return Number.isFinite(v) ? v.toLocaleString(document.documentElement.lang || undefined) : String(n);
-}
+export const formatInt = (n) => Number(n).toLocaleString(document.documentElement.lang || undefined);
 
-/** "line 2" or "lines 2–4" for a message's lineno / end_lineno; '' when it has none. */
+/** "line 2" or "lines 2–4", from a message's lineno and end_lineno; '' without them. */
 export function lineLabel(m) {
-  const n = finite(m.lineno);
+  const [n, end] = [finite(m.lineno), finite(m.end_lineno)];
   if (n === null) return '';
-  const end = finite(m.end_lineno);
-  return end !== null && end !== n ? t('lines', { n: n, m: end }) : t('line', { n: n });
+  return end !== null && end !== n ? t('lines', { n, m: end }) : t('line', { n });
 }
 
-/** The first non-blank line of some code, cut to `max` characters. */
 export function firstLine(code, max) {
   const line = (code.split('\n').find((l) => l.trim()) || '').trim();
   return line.length > max ? line.slice(0, max - 1) + '…' : line;

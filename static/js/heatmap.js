@@ -1,18 +1,10 @@
-/*
- * A heatmap of a 2-D numeric value (the summarised grid the server sent: elided rows and columns are left as gaps),
- * drawn on a <canvas>. Hovering shows the cell's index and value.
- */
+/* A heatmap of a 2-D value as sent (elided cells are gaps); hovering shows a cell's index and value. */
+import { hiDpiCanvas } from './dom.js';
 import { num4 } from './format.js';
 import { t } from './strings.js';
 
 // viridis, 5 stops: dark for the minimum, bright for the maximum
-const STOPS = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-];
+const STOPS = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
 
 function color(f) {
   f = Math.max(0, Math.min(1, f)) * (STOPS.length - 1);
@@ -23,7 +15,6 @@ function color(f) {
 
 const asNumber = (x) => (typeof x === 'boolean' ? Number(x) : x);
 
-/** values: nested rows, where isElided(x) marks a summarised cell; a <canvas>, or null if nothing is numeric. */
 export function heatmap(values, isElided, labels) {
   const rows = values.filter((r) => Array.isArray(r));
   let lo = Infinity;
@@ -35,15 +26,8 @@ export function heatmap(values, isElided, labels) {
   if (lo === Infinity) return null;
   const [nRows, nCols] = [values.length, rows[0].length];
   const cell = Math.max(4, Math.min(28, Math.floor(360 / Math.max(nRows, nCols))));
-  const canvas = document.createElement('canvas');
-  const dpr = window.devicePixelRatio || 1;
-  canvas.width = nCols * cell * dpr;
-  canvas.height = nRows * cell * dpr;
-  canvas.style.width = nCols * cell + 'px';
-  canvas.style.height = nRows * cell + 'px';
+  const [canvas, ctx] = hiDpiCanvas(nCols * cell, nRows * cell);
   canvas.className = 'heatmap';
-  const ctx = canvas.getContext('2d');
-  ctx.scale(dpr, dpr);
   values.forEach((row, r) => {
     if (!Array.isArray(row)) return;
     row.forEach((x, c) => {

@@ -1,29 +1,25 @@
-/*
- * Entry point of the playground page (/ and a link's page /s/<id>): the editor, the panels, sharing and the live
- * session, built from the page's elements and wired together. URLs come from the template's data attributes, so a
- * route changes in Django alone.
- */
+/* Entry point of the playground page (/ and /s/<id>): its parts, wired. URLs come from the template. */
 import { readJson } from './dom.js';
 import { createEditor } from './editor.js';
-import { setUpExamples } from './examples.js';
 import { createFilesPanel } from './files.js';
 import { createOutput } from './output.js';
 import { createVariablesPanel } from './panels.js';
 import { createSession } from './session.js';
 import { createRecorder, setUpSharing } from './share.js';
 import { createAnnouncer, createStatusLine } from './status.js';
+import { t } from './strings.js';
 
 const $ = (id) => document.getElementById(id);
-const root = $('playground');
+const pageData = $('playground').dataset; // the template's URLs and the kind of page
 const statusEl = $('status');
 const buttons = { run: $('run'), interrupt: $('interrupt'), restart: $('restart') };
 const editor = createEditor($('code'));
 const recorder = createRecorder();
-const files = createFilesPanel($('files'), root.dataset.filesUrl);
+const files = createFilesPanel($('files'), pageData.filesUrl);
 const session = createSession({
-  wsPath: root.dataset.wsPath,
-  connectOnRun: root.hasAttribute('data-connect-on-run'),
-  editor: editor,
+  wsPath: pageData.wsPath,
+  connectOnRun: 'connectOnRun' in pageData,
+  editor,
   output: createOutput($('output'), $('banners')),
   status: createStatusLine(statusEl, buttons),
   announce: createAnnouncer($('announcer')),
@@ -31,42 +27,40 @@ const session = createSession({
     table: $('variables'),
     empty: $('variables-empty'),
     memory: statusEl.querySelector('[data-role="memory"]'),
-    bench: (name) => session.run('bench_loss(' + name + ')'),
+    bench: (name) => session.run(`bench_loss(${name})`),
   }),
   onSent: recorder.sent,
-  onMessage: (m) => {
+  onMessage(m) {
     recorder.message(m);
     if (m.type === 'status' && m.state === 'idle') files.refresh();
   },
 });
-
-setUpSharing({
-  shareButton: $('share'),
-  panel: $('share-panel'),
-  apiUrl: root.dataset.apiSnippetsUrl,
-  editor: editor,
-  recorder: recorder,
-  snippet: readJson('snippet-data'), // on a link's page
-});
-setUpExamples({ select: $('examples'), examples: readJson('examples-data') || [], description: $('example-description'), editor: editor });
+const snippet = readJson('snippet-data'); // on a link's page
+setUpSharing({ shareButton: $('share'), panel: $('share-panel'), apiUrl: pageData.apiSnippetsUrl, editor, recorder, snippet });
 
 buttons.run.addEventListener('click', () => session.run());
 buttons.interrupt.addEventListener('click', session.interrupt);
 buttons.restart.addEventListener('click', session.restart);
 $('clear-output').addEventListener('click', session.clear);
 
-// Ctrl/Cmd+Enter runs, Ctrl/Cmd+. interrupts, from anywhere on the page.
-document.addEventListener('keydown', (e) => {
-  if (e.isComposing || e.altKey || !(e.ctrlKey || e.metaKey)) return;
-  if (e.key === 'Enter') {
-    e.preventDefault();
-    session.run();
-  } else if (e.key === '.') {
-    e.preventDefault();
-    session.interrupt();
-  }
+// The examples gallery: the lesson topic by topic. Ctrl+Z in the editor brings the code before one back.
+const examples = readJson('examples-data');
+$('examples').addEventListener('change', (e) => {
+  const example = examples.find((x) => x.slug === e.target.value);
+  if (!example) return;
+  editor.setValue(example.code);
+  $('example-description').textContent = t('example_loaded', { title: example.title }) + ' ' + example.description;
 });
 
-// Show ⌘ instead of Ctrl in the hints on Apple platforms.
-const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || '';
-if (/mac|iphone|ipad/i.test(platform)) document.querySelectorAll('kbd.mod').forEach((k) => (k.textContent = '⌘'));
+// Ctrl/Cmd+Enter runs, Ctrl/Cmd+. interrupts, from anywhere on the page.
+document.addEventListener('keydown', (e) => {
+  if (e.isComposing || e.altKey || !(e.ctrlKey || e.metaKey) || !['Enter', '.'].includes(e.key)) return;
+  e.preventDefault();
+  if (e.key === 'Enter') session.run();
+  else session.interrupt();
+});
+
+// Apple keyboards say ⌘ where others say Ctrl.
+if (/mac|iphone|ipad/i.test(navigator.userAgentData ? navigator.userAgentData.platform : navigator.platform)) {
+  document.querySelectorAll('kbd.mod').forEach((k) => (k.textContent = '⌘'));
+}

@@ -1,30 +1,27 @@
-/*
- * The output pane: runs and dividers in order, the placeholder while it is empty, banners for server messages that
- * belong to no run, and scrolling that follows new output unless the user has scrolled up to read.
- */
+/* The output pane: runs, banners for errors about no run, scrolling that follows unless the user scrolled up. */
 import { button, el } from './dom.js';
 import { errorTitle, tracebackDetails } from './run.js';
 import { t } from './strings.js';
 
 const MAX_BANNERS = 3;
-const STICK_WITHIN_PX = 48; // this close to the bottom counts as following the output
+const FOLLOW_WITHIN_PX = 48; // this close to the end, the user follows the output
 
 export function createOutput(pane, banners) {
   const placeholder = pane.querySelector(':scope > .output-empty');
-  let stick = true;
+  let follow = true;
   let scrollQueued = false;
   pane.addEventListener('scroll', () => {
-    stick = pane.scrollHeight - pane.scrollTop - pane.clientHeight < STICK_WITHIN_PX;
+    follow = pane.scrollHeight - pane.scrollTop - pane.clientHeight < FOLLOW_WITHIN_PX;
   });
 
-  /* Scroll to the end at the next frame, if the user follows the output (or force: a new run). */
+  /** force: follow again (a new run). */
   function scrollSoon(force) {
-    if (force) stick = true;
-    if (!stick || scrollQueued) return;
+    if (force) follow = true;
+    if (!follow || scrollQueued) return;
     scrollQueued = true;
     requestAnimationFrame(() => {
       scrollQueued = false;
-      if (stick) pane.scrollTop = pane.scrollHeight;
+      if (follow) pane.scrollTop = pane.scrollHeight;
     });
   }
 
@@ -38,13 +35,11 @@ export function createOutput(pane, banners) {
     scrollSoon(true);
   }
 
-  /** Everything but the nodes in keep (runs still waiting for their replies). */
   function clear(keep) {
-    Array.from(pane.children).forEach((node) => keep.has(node) || node.remove());
+    for (const node of [...pane.children]) if (!keep.has(node)) node.remove();
     if (!pane.children.length && placeholder) pane.append(placeholder);
   }
 
-  /* An error with no run (id null): a frame the server could not act on, shown above the output. */
   function banner(m) {
     const title = errorTitle(m);
     title.prepend(el('span', 'banner-label', t('server_error')), ' ');
@@ -52,8 +47,8 @@ export function createOutput(pane, banners) {
     box.append(button('btn btn-quiet', t('dismiss'), () => box.remove()));
     box.setAttribute('role', 'alert');
     banners.append(box);
-    while (banners.children.length > MAX_BANNERS) banners.firstElementChild.remove();
+    if (banners.children.length > MAX_BANNERS) banners.firstElementChild.remove();
   }
 
-  return { add: add, divider: divider, clear: clear, banner: banner, scrollSoon: scrollSoon };
+  return { add, divider, clear, banner, scrollSoon };
 }

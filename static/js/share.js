@@ -1,9 +1,6 @@
-/*
- * Share by link (docs/api.md): the Share button saves the editor's code, its title and the outputs recorded for the
- * last run of exactly that code, then shows and copies the link. Links shared from this browser are listed from
- * localStorage. On a link's page (/s/<id>) the editor shows the snippet's code, and the next share names it as parent.
- */
-import { el, readJson } from './dom.js';
+/* Share by link (docs/api.md): the code, a title and its last run's outputs. On a link's page, the next share
+   names it as the parent. */
+import { el } from './dom.js';
 import { firstLine } from './format.js';
 import { t } from './strings.js';
 
@@ -13,24 +10,22 @@ const MAX_RUNS = 20; // runs whose outputs are kept for sharing
 const MAX_RECORD_CHARS = 1024 * 1024; // the server keeps less (PLAYGROUND_SNIPPET_MAX_OUTPUT_BYTES)
 const RECORDED = ['stream', 'result', 'error', 'progress'];
 
-/** Records the outputs of the latest runs: sent({id, code}) for each run, message(msg) for each server message. */
 export function createRecorder() {
   const runs = new Map(); // run id -> {code, messages, done, chars, lastBatch}, oldest first
 
   function sent({ id, code }) {
-    runs.set(id, { code: code, messages: [], done: null, chars: 0, lastBatch: {} });
+    runs.set(id, { code, messages: [], done: null, chars: 0, lastBatch: {} });
     if (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value);
   }
 
-  function message(m) {
-    const run = typeof m.id === 'string' ? runs.get(m.id) : null;
+  function message({ id, ...m }) {
+    const run = runs.get(id); // and the run id goes: it means nothing once shared
     if (!run) return;
-    const { id, ...rest } = m; // the run id means nothing once shared
-    if (m.type === 'done') run.done = rest;
-    else if (RECORDED.includes(m.type) && run.chars < MAX_RECORD_CHARS) record(run, rest);
+    if (m.type === 'done') run.done = m;
+    else if (RECORDED.includes(m.type) && run.chars < MAX_RECORD_CHARS) record(run, m);
   }
 
-  /* One message per stretch of output, and of a phase's batches only the latest: a summary, not a replay. */
+  /* A summary, not a replay: one message per stretch of output, only the latest batch of a phase. */
   function record(run, m) {
     const messages = run.messages;
     const last = messages[messages.length - 1];
@@ -47,114 +42,99 @@ export function createRecorder() {
     run.chars += JSON.stringify(m).length;
   }
 
-  /* The outputs of the latest finished run of exactly this code, or null. */
   function outputsFor(code) {
-    const finished = [...runs.values()].filter((run) => run.code === code && run.done);
-    const run = finished[finished.length - 1];
+    const run = [...runs.values()].findLast((r) => r.code === code && r.done);
     return run ? [...run.messages, run.done] : null;
   }
 
-  return { sent: sent, message: message, outputsFor: outputsFor };
+  return { sent, message, outputsFor };
 }
 
-/* ---------- links shared from this browser ---------- */
-
-function loadHistory() {
+function sharedLinks() {
   try {
-    const list = JSON.parse(window.localStorage.getItem(HISTORY_KEY) || '[]');
-    return Array.isArray(list) ? list.filter((x) => x && typeof x.url === 'string') : [];
-  } catch (err) {
-    return [];
+    return JSON.parse(window.localStorage.getItem(HISTORY_KEY)) || [];
+  } catch {
+    return []; // storage refused
   }
 }
 
-function remember(entry) {
-  const list = [entry, ...loadHistory().filter((x) => x.url !== entry.url)].slice(0, MAX_HISTORY);
+function remember(link) {
+  const links = [link, ...sharedLinks().filter((x) => x.url !== link.url)].slice(0, MAX_HISTORY);
   try {
-    window.localStorage.setItem(HISTORY_KEY, JSON.stringify(list));
-  } catch (err) {
-    /* private mode or quota: the link is still shown */
+    window.localStorage.setItem(HISTORY_KEY, JSON.stringify(links));
+  } catch {
+    // storage refused or full: the link is still shown
   }
 }
 
-function renderHistory(details) {
-  const list = loadHistory();
-  const items = list.map((x) => {
-    const a = el('a', null, String(x.title || x.url));
+function showSharedLinks(details) {
+  const links = sharedLinks().filter((x) => x.url); // not the old entries, with an id only
+  const items = links.map((x) => {
+    const a = el('a', null, x.title || x.url);
     a.href = x.url;
-    const when = x.at ? new Date(x.at) : null;
-    return el('li', null, a, when && !isNaN(when) ? el('span', 'meta', ' ' + when.toLocaleString()) : null);
+    return el('li', null, a, el('span', 'meta', ' ' + new Date(x.at).toLocaleString()));
   });
   details.querySelector('ol').replaceChildren(...items);
-  details.querySelector('[data-role="count"]').textContent = t('share_count', { n: list.length });
-  details.hidden = list.length === 0;
+  details.querySelector('[data-role="count"]').textContent = t('share_count', { n: links.length });
+  details.hidden = !links.length;
 }
 
-/* ---------- sharing ---------- */
-
-async function copy(text, input) {
+async function copy(input) {
   try {
-    await navigator.clipboard.writeText(text);
+    await navigator.clipboard.writeText(input.value);
     return true;
-  } catch (err) {
-    input.select(); // no clipboard permission: the older way, from the selection
-    try {
-      return document.execCommand('copy');
-    } catch (err2) {
-      return false;
-    }
+  } catch {
+    input.select(); // no clipboard permission
+    return document.execCommand('copy');
   }
 }
 
-/** panel: the share panel; apiUrl: where snippets are created; snippet: the link's snippet on its page, or null. */
 export function setUpSharing({ shareButton, panel, apiUrl, editor, recorder, snippet }) {
-  const $ = (id) => panel.querySelector('#' + id);
-  const ui = { title: $('share-title'), result: $('share-result'), url: $('share-url'), status: $('share-status') };
-  const history = $('share-history');
+  const part = (id) => panel.querySelector('#' + id);
+  const [titleInput, result, urlInput, status, history] = ['title', 'result', 'url', 'status', 'history'].map((id) => part('share-' + id));
   const csrfToken = panel.querySelector('[name="csrfmiddlewaretoken"]').value;
   let parent = snippet ? snippet.id : null;
 
-  function say(text, isError) {
-    ui.status.textContent = text;
-    ui.status.classList.toggle('is-error', !!isError);
+  function say(text, isError = false) {
+    status.textContent = text;
+    status.classList.toggle('is-error', isError);
+  }
+
+  async function post(code, title, outputs) {
+    const response = await fetch(apiUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken },
+      body: JSON.stringify({ code, title, outputs: outputs || [], parent }),
+    });
+    return [response.status, await response.json().catch(() => ({}))];
   }
 
   async function share() {
     const code = editor.value();
     if (!code.trim()) return say(t('share_empty'), true);
     const outputs = recorder.outputsFor(code);
-    const title = ui.title.value.trim();
+    const title = titleInput.value.trim();
     shareButton.disabled = true;
     say(t('share_saving'));
     try {
-      const response = await fetch(apiUrl, {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken },
-        body: JSON.stringify({ code: code, title: title, outputs: outputs || [], parent: parent }),
-      });
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) return say(body.error || t('share_failed', { status: response.status }), true);
-      await show(body.url, response.status === 200 ? t('share_existing') : outputs ? '' : t('share_no_outputs'));
+      const [httpStatus, body] = await post(code, title, outputs);
+      if (httpStatus >= 400) return say(body.error || t('share_failed', { status: httpStatus }), true);
+      urlInput.value = new URL(body.url, window.location.href).href;
+      result.hidden = false;
+      const note = httpStatus === 200 ? t('share_existing') : outputs ? '' : t('share_no_outputs');
+      say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note].filter(Boolean).join(' '));
       remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() });
-      renderHistory(history);
+      showSharedLinks(history);
       parent = body.id; // what the editor holds now descends from this link
-    } catch (err) {
+    } catch {
       say(t('share_offline'), true);
     } finally {
       shareButton.disabled = false;
     }
   }
 
-  async function show(url, note) {
-    ui.url.value = new URL(url, window.location.href).href;
-    ui.result.hidden = false;
-    const copied = await copy(ui.url.value, ui.url);
-    say([copied ? t('share_copied') : t('share_ready'), note].filter(Boolean).join(' '));
-  }
-
   shareButton.addEventListener('click', share);
-  $('share-copy').addEventListener('click', async () => (await copy(ui.url.value, ui.url)) && say(t('share_copied')));
-  if (snippet && typeof snippet.code === 'string') editor.showWithoutSaving(snippet.code);
-  renderHistory(history);
+  part('share-copy').addEventListener('click', async () => (await copy(urlInput)) && say(t('share_copied')));
+  if (snippet) editor.showWithoutSaving(snippet.code);
+  showSharedLinks(history);
 }

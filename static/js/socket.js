@@ -1,24 +1,12 @@
-/*
- * The websocket to the session (docs/protocol.md): connect, reconnect with exponential backoff (0.5 s doubling
- * to 8 s), send JSON, and hand every server message to one callback.
- *
- *   const socket = connect(path, { onMessage(msg), onState(state, info) });
- *   socket.send({type: 'interrupt'})  // true if it went out on an open socket
- *   state is 'connecting' | 'open' | 'reconnecting'; info.delay (ms) while waiting to retry.
- */
+/* The session's websocket (docs/protocol.md), reconnecting with a backoff from 0.5 s doubling to 8 s. */
 const MIN_DELAY_MS = 500;
 const MAX_DELAY_MS = 8000;
-// A connection that stayed open this long counts as healthy: the next failure starts the backoff again from
-// 0.5 s. (Resetting on mere "open" would hammer a server that accepts and immediately closes.)
+// Open this long, a connection was healthy and the backoff starts again (not on mere "open": that would hammer a
+// server that accepts and closes at once).
 const STABLE_AFTER_MS = 5000;
 
-function socketUrl(path) {
-  const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return scheme + '//' + window.location.host + path;
-}
-
 export function connect(path, { onMessage, onState }) {
-  const url = socketUrl(path);
+  const url = (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + path;
   let ws = null;
   let attempt = 0;
   let timer = null;
@@ -32,70 +20,56 @@ export function connect(path, { onMessage, onState }) {
     try {
       sock = new WebSocket(url);
     } catch (err) {
-      console.error('playground: cannot open websocket', err);
-      schedule();
-      return;
+      console.error('playground: cannot open the websocket', err);
+      return schedule();
     }
     ws = sock;
     sock.onopen = () => {
-      if (ws !== sock) return;
       openedAt = Date.now();
       generation += 1;
       onState('open', {});
     };
-    sock.onmessage = (event) => {
-      if (ws === sock && typeof event.data === 'string') deliver(event.data);
-    };
+    sock.onmessage = (event) => receive(event.data);
     sock.onclose = () => {
-      if (ws !== sock) return;
+      // (an error is always followed by a close)
       ws = null;
       if (openedAt && Date.now() - openedAt >= STABLE_AFTER_MS) attempt = 0;
       openedAt = 0;
-      schedule(); // an error is always followed by a close: reconnecting happens here only
+      schedule();
     };
   }
 
-  function deliver(text) {
-    let msg;
+  function receive(text) {
+    const message = JSON.parse(text);
     try {
-      msg = JSON.parse(text);
+      onMessage(message);
     } catch (err) {
-      console.warn('playground: ignoring a frame that is not JSON', err);
-      return;
-    }
-    if (!msg || typeof msg !== 'object') return;
-    try {
-      onMessage(msg);
-    } catch (err) {
-      console.error('playground: error while handling', msg.type, err);
+      console.error('playground: error while handling', message.type, err);
     }
   }
 
   function schedule() {
     const delay = Math.min(MIN_DELAY_MS * 2 ** attempt, MAX_DELAY_MS);
     attempt += 1;
-    onState('reconnecting', { delay: delay });
+    onState('reconnecting', { delay });
     timer = setTimeout(open, delay);
   }
 
-  // Skip the rest of the wait when the browser comes back online.
   window.addEventListener('online', () => {
     if (timer === null) return;
-    clearTimeout(timer);
+    clearTimeout(timer); // back online: why wait
     open();
   });
-
   open();
 
-  const isOpen = () => !!ws && ws.readyState === WebSocket.OPEN;
+  const isOpen = () => ws !== null && ws.readyState === WebSocket.OPEN;
   return {
-    isOpen: isOpen,
-    send(obj) {
-      if (!isOpen()) return false;
-      ws.send(JSON.stringify(obj));
-      return true;
+    isOpen,
+    send(message) {
+      if (isOpen()) ws.send(JSON.stringify(message));
+      return isOpen();
     },
-    /* Goes up on every successful open: tells runs sent on an older connection apart. */
+    // Tells runs sent on an earlier connection apart.
     generation: () => generation,
   };
 }
