@@ -162,15 +162,45 @@ TEMPLATES = [
 
 DATABASES = {"default": database_from_env(env_str("SQLITE_PATH", str(DATA_DIR / "db.sqlite3")))}
 
+MIN_CHANNEL_LAYER_KEY_CHARS = 32  # a guessed key is a cluster taken over
+
+
+def channel_layer_keys(secret_key: str) -> list[str]:
+    """The keys that seal channel-layer messages when scaled out: CHANNEL_LAYER_KEY, comma-separated
+    (the first seals, every one opens: rotate by putting the new key first), or, unset, one
+    derived from SECRET_KEY as HMAC-SHA256(SECRET_KEY, "channel-layer"), so that SECRET_KEY
+    itself keys nothing but Django and every process that shares SECRET_KEY agrees."""
+    import hashlib
+    import hmac
+
+    keys = env_list("CHANNEL_LAYER_KEY", "")
+    if any(len(key) < MIN_CHANNEL_LAYER_KEY_CHARS for key in keys):
+        raise ValueError(
+            f"CHANNEL_LAYER_KEY: each key needs at least {MIN_CHANNEL_LAYER_KEY_CHARS} characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+        )
+    return keys or [hmac.new(secret_key.encode(), b"channel-layer", hashlib.sha256).hexdigest()]
+
+
 # The embedded default: one process, in-memory layer. With REDIS_URL, web processes and kernel
 # hosts (`manage.py kernelhost`) talk through Redis. Capacity is per channel: a run streams many
 # small messages, and a slow browser must not make the kernel host's sends fail.
+# REDIS_URL carries Redis's password; on top of it every channel-layer message is sealed with
+# CHANNEL_LAYER_KEY, so a kernel host acts only on what a web process wrote and a websocket shows
+# only what a kernel host wrote (docs/deployment.md, "Securing Redis").
 REDIS_URL = env_str("REDIS_URL", "")
+CHANNEL_LAYER_KEYS = channel_layer_keys(SECRET_KEY) if REDIS_URL else []
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "playground.kernel.redis_layer.ResilientRedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 5000, "expiry": 120, "prefix": "playground"},
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": 5000,
+                "expiry": 120,
+                "prefix": "playground",
+                "symmetric_encryption_keys": CHANNEL_LAYER_KEYS,
+            },
         }
     }
     # Rate limits and other cached counts must be shared by every web process.
@@ -220,7 +250,6 @@ CONTENT_SECURITY_POLICY = {
 # Failed admin logins per client address and window, then 429 (playground/admin.py).
 ADMIN_LOGIN_FAILURES = env_int("PLAYGROUND_ADMIN_LOGIN_FAILURES", 5)
 ADMIN_LOGIN_WINDOW_S = env_int("PLAYGROUND_ADMIN_LOGIN_WINDOW_S", 900)
-
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -1,8 +1,8 @@
 """`manage.py kernelhost`: run kernels for the web processes, reached through the Redis layer.
 
-Start one or more per machine (GPU machines included) with the same REDIS_URL as the web
-processes; each publishes its free capacity and serves the sessions placed on it. SIGTERM or
-SIGINT ends every kernel it runs and withdraws it from the cluster.
+Start one or more per machine (GPU machines included) with the same REDIS_URL and SECRET_KEY
+(or CHANNEL_LAYER_KEY) as the web processes; each publishes its free capacity and serves the
+sessions placed on it. SIGTERM or SIGINT ends every kernel it runs and withdraws it from the cluster.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import signal
 import socket
 import uuid
 
+import redis
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -33,6 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, name: str = "", **options) -> None:
         if not settings.REDIS_URL:
             raise CommandError("REDIS_URL is not set: kernel hosts are reached through the Redis channel layer")
+        check_redis_password(settings.REDIS_URL)
         channel = name or f"kernelhost.{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         asyncio.run(self._serve(channel))
 
@@ -55,3 +57,17 @@ class Command(BaseCommand):
         await stopping.wait()
         log.info("kernel host %s stopping", channel)
         await host.stop()
+
+
+def check_redis_password(url: str) -> None:
+    """Stop at once when Redis refuses REDIS_URL's credentials: a host that kept retrying would
+    look alive to its supervisor while serving nobody. Redis merely down is waited for, as ever."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:  # its text names the problem, never the password
+        raise CommandError(f"Redis refused the credentials in REDIS_URL ({exc})") from None
+    except redis.ConnectionError:
+        log.warning("Redis is not answering yet; the kernel host waits for it")
+    finally:
+        client.close()
