@@ -1,15 +1,19 @@
 """A scaled-out site on loopback: a real redis-server, web processes and kernel hosts.
 
-Used by the cluster tests (tests/test_cluster.py) and the load benchmark (bench/load.py):
+Used by the cluster tests (tests/test_cluster*.py) and the load benchmark (bench/cluster_load.py):
 
     with Cluster(webs=2, kernelhosts=2) as cluster:
         cluster.webs[0].base   # http://127.0.0.1:<port>
         cluster.kill_web(0); cluster.kill_kernelhost(1)
+
+Set up as docs/deployment.md says a real one must be: Redis asks for a password (it is in
+REDIS_URL) and every process shares one CHANNEL_LAYER_KEY; both are made afresh for each cluster.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -27,9 +31,18 @@ class Web:
 
 
 class Cluster:
-    def __init__(self, webs: int = 2, kernelhosts: int = 2, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        webs: int = 2,
+        kernelhosts: int = 2,
+        extra_env: dict[str, str] | None = None,
+        kernelhost_logs: bool = False,
+    ):
         self.web_count, self.host_count = webs, kernelhosts
         self.extra_env = extra_env or {}
+        self.kernelhost_logs = kernelhost_logs  # to files (kernelhost_log) instead of stderr
+        self.redis_password = secrets.token_urlsafe(24)
+        self.channel_layer_key = secrets.token_urlsafe(32)
         self.webs: list[Web] = []
         self.kernelhosts: list[subprocess.Popen] = []
         self.redis: subprocess.Popen | None = None
@@ -64,15 +77,14 @@ class Cluster:
         if redis_server is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server; make does it)")
         self.redis_port = free_port()
-        self.redis = subprocess.Popen(
-            [redis_server, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
+        self.redis_url = f"redis://:{self.redis_password}@127.0.0.1:{self.redis_port}/0"
+        self.redis = self._start_redis(redis_server)
         self.env = {
             **os.environ,
             "PLAYGROUND_DATA_DIR": self._data.name,
             "DJANGO_SETTINGS_MODULE": "playground.settings",
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "REDIS_URL": self.redis_url,
+            "CHANNEL_LAYER_KEY": self.channel_layer_key,
             "PLAYGROUND_MAX_KERNELS_PER_CLIENT": "1000",
             **self.extra_env,
         }
@@ -105,11 +117,31 @@ class Cluster:
         self.webs.append(web)
         return web
 
+    def _start_redis(self, redis_server: str = "redis-server") -> subprocess.Popen:
+        # The password goes in a config read from stdin, not the command line, which `ps` shows.
+        config = f"port {self.redis_port}\nbind 127.0.0.1\nrequirepass {self.redis_password}\n"
+        command = [redis_server, "-", "--save", "", "--appendonly", "no"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        process.stdin.write(config)
+        process.stdin.close()
+        return process
+
     def start_kernelhost(self) -> subprocess.Popen:
         command = [sys.executable, "manage.py", "kernelhost"]
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, text=True)
+        stderr = open(self._log_path(len(self.kernelhosts)), "w") if self.kernelhost_logs else None  # noqa: SIM115
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=stderr, text=True)
+        if stderr is not None:
+            stderr.close()  # the child has its own copy
         self.kernelhosts.append(process)
         return process
+
+    def kernelhost_log(self, index: int) -> str:
+        """What kernel host `index` logged so far (with kernelhost_logs=True)."""
+        with open(self._log_path(index)) as log:
+            return log.read()
+
+    def _log_path(self, index: int) -> str:
+        return os.path.join(self._data.name, f"kernelhost-{index}.log")
 
     def wait_for_kernelhosts(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -129,7 +161,8 @@ class Cluster:
         self.kernelhosts[index].wait()
 
     def redis_cli(self, *args: str) -> str:
-        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], capture_output=True, text=True)
+        env = {**os.environ, "REDISCLI_AUTH": self.redis_password}  # not -a: `ps` would show it
+        out = subprocess.run(["redis-cli", "-p", str(self.redis_port), *args], capture_output=True, text=True, env=env)
         return out.stdout
 
     def stop_redis(self) -> None:
@@ -137,16 +170,5 @@ class Cluster:
         self.redis.wait()
 
     def start_redis_again(self) -> None:
-        command = [
-            "redis-server",
-            "--port",
-            str(self.redis_port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-        self.redis = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.redis = self._start_redis()
         time.sleep(0.5)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -84,6 +85,24 @@ async def sample_memory(ramp: Ramp, samples: list[tuple[float, float]], every_s:
         await asyncio.sleep(every_s)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (not their children) so far."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def measure_cpu(ramp: Ramp, pids: list[int], spent: list[float]) -> None:
+    """CPU the web processes and kernel hosts (not the kernels) spend in the measured phase:
+    unlike latency, it barely moves when other work shares the machine."""
+    await ramp.all_in.wait()
+    start = cpu_seconds(pids)
+    await asyncio.sleep(max(0.0, ramp.until - time.monotonic()))
+    spent.append(cpu_seconds(pids) - start)
+
+
 async def run(args: argparse.Namespace) -> dict:
     with Cluster(webs=2, kernelhosts=2) as cluster:
         bases = [web.base for web in cluster.webs]
@@ -91,9 +110,11 @@ async def run(args: argparse.Namespace) -> dict:
         latencies: list[float] = []
         errors: list[str] = []
         samples: list[tuple[float, float]] = []
+        cpu: list[float] = []
+        pids = [web.process.pid for web in cluster.webs] + [host.pid for host in cluster.kernelhosts]
         ramp = Ramp(args.sessions, args.seconds)
         visitors = [visitor(bases[n % len(bases)], n, ramp, latencies, errors) for n in range(args.sessions)]
-        await asyncio.gather(sample_memory(ramp, samples, args.sample_every), *visitors)
+        await asyncio.gather(sample_memory(ramp, samples, args.sample_every), measure_cpu(ramp, pids, cpu), *visitors)
         elapsed = args.seconds
     ms = [x * 1000 for x in latencies]
     report = {
@@ -105,6 +126,7 @@ async def run(args: argparse.Namespace) -> dict:
         "p50_ms": round(percentile(ms, 50), 1),
         "p95_ms": round(percentile(ms, 95), 1),
         "max_ms": round(max(ms), 1),
+        "web_and_host_cpu_ms_per_run": round(cpu[0] * 1000 / len(ms), 3),
         "memory_available_before_mb": round(before, 1),
         "memory_available_samples_mb": samples,
         "first_errors": errors[:5],
