@@ -7,6 +7,7 @@ should stop the server at start, not surface as odd behaviour later. Standard li
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -40,6 +41,18 @@ def env_float(name: str, default: float, environ: Mapping[str, str] = os.environ
 
 def env_list(name: str, default: str, environ: Mapping[str, str] = os.environ) -> list[str]:
     return [item.strip() for item in env_str(name, default, environ).split(",") if item.strip()]
+
+
+def env_networks(name: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Comma-separated IP addresses and networks (CIDR). A typo stops the server rather than
+    trusting something nobody meant to trust."""
+    networks = []
+    for item in env_list(name, "", environ):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
+    return networks
 
 
 def _number(name: str, default: Any, kind: type, what: str, environ: Mapping[str, str]) -> Any:

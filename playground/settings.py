@@ -1,63 +1,22 @@
 """Settings, read from environment variables; every one has a working default.
 
-Helpers fail loudly on malformed values: a typo in a deployment should stop the server at
-start, not surface as odd behaviour later. README lists every variable.
+The readers in playground/env.py fail loudly on malformed values: a typo in a deployment should
+stop the server at start, not surface as odd behaviour later. README lists every variable.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 import stat
 from pathlib import Path
 
+from playground.env import env_bool, env_int, env_list, env_networks, env_str
 from playground.kernel.limits import limits_from_env
 from playground.kernel.sandbox import SandboxSettings
 from playground.snippets import snippet_limits_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a whole number") from None
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
-
-def env_networks(name: str) -> list[str]:
-    """Comma-separated IP addresses and networks (CIDR). A typo stops the server rather than
-    trusting something nobody meant to trust."""
-    networks = []
-    for item in env_list(name, ""):
-        try:
-            networks.append(str(ipaddress.ip_network(item, strict=False)))
-        except ValueError:
-            raise ValueError(f"{name}: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)") from None
-    return networks
 
 
 def private_dir(path: Path) -> None:
