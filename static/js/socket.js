@@ -29,7 +29,7 @@ export function connect(path, { onMessage, onState }) {
       generation += 1;
       onState('open', {});
     };
-    sock.onmessage = (event) => receive(event.data);
+    sock.onmessage = (event) => onMessage(JSON.parse(event.data));
     sock.onclose = () => {
       // (an error is always followed by a close)
       ws = null;
@@ -37,15 +37,6 @@ export function connect(path, { onMessage, onState }) {
       openedAt = 0;
       schedule();
     };
-  }
-
-  function receive(text) {
-    const message = JSON.parse(text);
-    try {
-      onMessage(message);
-    } catch (err) {
-      console.error('playground: error while handling', message.type, err);
-    }
   }
 
   function schedule() {
