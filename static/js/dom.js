@@ -4,7 +4,7 @@
 export function el(tag, className, ...children) {
   const node = document.createElement(tag);
   if (className) node.className = className;
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false).map((c) => (c instanceof Node ? c : String(c))));
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false)); // strings become text
   return node;
 }
 

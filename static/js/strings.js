@@ -6,8 +6,8 @@ for (const node of document.getElementById('ui-strings').content.querySelectorAl
 
 export const hasString = (key) => STRINGS.has(key);
 
-/** The key itself when the page lacks it. */
+/** The page's string for key (the key itself when the page lacks it), its placeholders filled from vars. */
 export function t(key, vars = {}) {
   const text = STRINGS.has(key) ? STRINGS.get(key) : key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (vars[name] === undefined || vars[name] === null ? m : String(vars[name])));
+  return text.replace(/\{(\w+)\}/g, (m, name) => String(vars[name] ?? m));
 }
