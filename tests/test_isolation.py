@@ -173,3 +173,18 @@ def test_a_malformed_uid_range_names_the_setting(spec):
 
 def test_the_default_uid_range_is_a_thousand_unused_uids():
     assert uids.parse_range(uids.DEFAULT_RANGE) == range(200000, 201000)
+
+
+@pytest.mark.slow
+async def test_when_the_fork_server_dies_its_kernels_uids_come_back_and_the_next_run_gets_a_new_one(
+    kernel_host, client_factory
+):
+    victim = await client_factory()
+    name = kernel_host.sessions[victim.owner].process.name
+    held = uids.pool_for(kernel_host.pool._sandbox.uid_range)._held
+    assert name in held
+    kernel_host.pool.forkserver._process.kill()  # every kernel it forked dies with it
+    dead = await victim.wait_status(lambda s: s["state"] == "dead", timeout=30)
+    assert dead["reason"]
+    assert name not in held
+    assert (await victim.run("1 + 1")).results[1]["repr"] == "2"  # a new fork server, a new kernel

@@ -31,10 +31,12 @@ class ForkServer:
         on_exit: Callable[[int, int], None],
         sandbox_settings: sandbox.SandboxSettings,
         start_timeout_s: float = 60.0,
+        on_gone: Callable[[], None] = lambda: None,
     ):
         self._work_dir = work_dir
         self._sandbox = sandbox_settings
         self._on_exit = on_exit
+        self._on_gone = on_gone  # the fork server ended: every kernel it forked is gone with it
         self._start_timeout_s = start_timeout_s
         self._process: asyncio.subprocess.Process | None = None
         self._control: socket.socket | None = None
@@ -125,6 +127,7 @@ class ForkServer:
             log.warning("fork server link failed: %s", exc)
         finally:
             self._fail_pending(ForkServerError("the fork server exited"))
+            self._on_gone()
             if self._reader is asyncio.current_task():
                 self._reader = None  # the next fork starts a new fork server
 

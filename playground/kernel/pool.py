@@ -7,6 +7,7 @@ import contextlib
 import itertools
 import logging
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -36,7 +37,11 @@ class KernelPool:
         self.cgroups = Cgroups()
         self.gpus = GpuInventory.discover(sandbox_settings.simulated_gpus, limits.gpu_memory_mb)
         self.forkserver = ForkServer(
-            scratch_root / "forkserver", self._on_exit, sandbox_settings, limits.kernel_start_timeout_s
+            scratch_root / "forkserver",
+            self._on_exit,
+            sandbox_settings,
+            limits.kernel_start_timeout_s,
+            on_gone=self._on_fork_server_gone,
         )
 
     @property
@@ -135,6 +140,12 @@ class KernelPool:
             else f"{limits.memory_bytes / 2**20:g} MiB"
         )
         process.oom_reason = f"the kernel ran out of memory (the limit is {size}, PLAYGROUND_MEMORY_BYTES)"
+
+    def _on_fork_server_gone(self) -> None:
+        """Its kernels died with it (each is tied to its parent), but no exit will be reported:
+        count them as killed, so their uids and GPU slices come back."""
+        for pid in list(self._by_pid):
+            self._on_exit(pid, -signal.SIGKILL)
 
     def _on_exit(self, pid: int, exitcode: int) -> None:
         # Reported once the kernel's PID namespace is empty: its uid is free for another kernel.
