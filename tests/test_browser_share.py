@@ -160,3 +160,13 @@ async def test_a_hostile_snippet_cannot_run_script_in_the_viewers_browser(browse
         await viewer.wait_for_timeout(300)
         assert await viewer.evaluate("window.pwned") is None
         assert NASTY in await viewer.locator(".run-recorded").inner_text()  # shown as text
+
+
+async def test_links_shared_before_links_carried_their_url_are_still_listed(browser, site):
+    page = await new_page(browser, site)
+    old = [{"id": "abcDEF12345", "title": "from last month", "at": "2026-11-01T10:00:00Z"}]
+    await page.evaluate("(links) => localStorage.setItem('playground.shared', JSON.stringify(links))", old)
+    await page.reload()
+    link = page.locator("#share-history a", has_text="from last month")
+    await link.wait_for(state="attached", timeout=WAIT_MS)
+    assert await link.get_attribute("href") == "/s/abcDEF12345"

@@ -36,7 +36,15 @@ const session = createSession({
   },
 });
 const snippet = readJson('snippet-data'); // on a link's page
-setUpSharing({ shareButton: $('share'), panel: $('share-panel'), apiUrl: pageData.apiSnippetsUrl, editor, recorder, snippet });
+setUpSharing({
+  shareButton: $('share'),
+  panel: $('share-panel'),
+  apiUrl: pageData.apiSnippetsUrl,
+  linkPattern: pageData.snippetUrl,
+  editor,
+  recorder,
+  snippet,
+});
 
 buttons.run.addEventListener('click', () => session.run());
 buttons.interrupt.addEventListener('click', session.interrupt);

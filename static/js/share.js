@@ -50,16 +50,19 @@ export function createRecorder() {
   return { sent, message, outputsFor };
 }
 
-function sharedLinks() {
+function sharedLinks(linkPattern) {
+  let links;
   try {
-    return JSON.parse(window.localStorage.getItem(HISTORY_KEY)) || [];
+    links = JSON.parse(window.localStorage.getItem(HISTORY_KEY)) || [];
   } catch {
     return []; // storage refused
   }
+  // Entries saved before links carried their URL hold only an id.
+  return links.map((x) => (x.url || !x.id ? x : { ...x, url: linkPattern.replace('SNIPPET_ID', encodeURIComponent(x.id)) }));
 }
 
-function remember(link) {
-  const links = [link, ...sharedLinks().filter((x) => x.url !== link.url)].slice(0, MAX_HISTORY);
+function remember(link, linkPattern) {
+  const links = [link, ...sharedLinks(linkPattern).filter((x) => x.url !== link.url)].slice(0, MAX_HISTORY);
   try {
     window.localStorage.setItem(HISTORY_KEY, JSON.stringify(links));
   } catch {
@@ -67,8 +70,8 @@ function remember(link) {
   }
 }
 
-function showSharedLinks(details) {
-  const links = sharedLinks().filter((x) => x.url); // not the old entries, with an id only
+function showSharedLinks(details, linkPattern) {
+  const links = sharedLinks(linkPattern).filter((x) => x.url);
   const items = links.map((x) => {
     const a = el('a', null, x.title || x.url);
     a.href = x.url;
@@ -89,7 +92,7 @@ async function copy(input) {
   }
 }
 
-export function setUpSharing({ shareButton, panel, apiUrl, editor, recorder, snippet }) {
+export function setUpSharing({ shareButton, panel, apiUrl, linkPattern, editor, recorder, snippet }) {
   const part = (id) => panel.querySelector('#' + id);
   const [titleInput, result, urlInput, status, history] = ['title', 'result', 'url', 'status', 'history'].map((id) => part('share-' + id));
   const csrfToken = panel.querySelector('[name="csrfmiddlewaretoken"]').value;
@@ -123,8 +126,8 @@ export function setUpSharing({ shareButton, panel, apiUrl, editor, recorder, sni
       result.hidden = false;
       const note = httpStatus === 200 ? t('share_existing') : outputs ? '' : t('share_no_outputs');
       say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note].filter(Boolean).join(' '));
-      remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() });
-      showSharedLinks(history);
+      remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() }, linkPattern);
+      showSharedLinks(history, linkPattern);
       parent = body.id; // what the editor holds now descends from this link
     } catch {
       say(t('share_offline'), true);
@@ -136,5 +139,5 @@ export function setUpSharing({ shareButton, panel, apiUrl, editor, recorder, sni
   shareButton.addEventListener('click', share);
   part('share-copy').addEventListener('click', async () => (await copy(urlInput)) && say(t('share_copied')));
   if (snippet) editor.showWithoutSaving(snippet.code);
-  showSharedLinks(history);
+  showSharedLinks(history, linkPattern);
 }
