@@ -243,7 +243,7 @@ def check_name(name: object) -> str:
 def loads(data: str | bytes) -> object:
     """JSON without NaN or Infinity literals, nested at most MAX_DEPTH deep; else MessageError."""
     try:
-        value = json.loads(data, parse_constant=_refuse_constant)
+        value = _DECODER.decode(data if isinstance(data, str) else data.decode("utf-8"))
     except RecursionError:
         raise MessageError(f"the message is nested deeper than {MAX_DEPTH} levels") from None
     except json.JSONDecodeError as exc:
@@ -257,6 +257,9 @@ def loads(data: str | bytes) -> object:
 
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)  # one, not one per message
 
 
 def within_depth(value: object, limit: int) -> bool:

@@ -167,3 +167,10 @@ async def test_progress_is_coalesced_to_the_latest_while_the_page_lags():
     steps = [json.loads(text)["step"] for text in socket.sent]
     assert steps[-1] == 499 and len(steps) < 100
     await buffer.close()
+
+
+def test_quick_runs_back_to_back_are_each_counted_on_their_own():
+    counted = traffic(max_messages_per_s=10)
+    for _ in range(50):  # 150 messages within a second, three a run
+        counted.start_run()
+        assert [counted.admit("result", 10).action for _ in range(3)] == [FORWARD] * 3

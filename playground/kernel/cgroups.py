@@ -51,17 +51,17 @@ class KernelCgroup:
         try:
             if self._version == 2:
                 # cpu.stat's usage is there in v2 whether or not the cpu controller is enabled
-                for line in (self._paths["pids"] / "cpu.stat").read_text().splitlines():
-                    if line.startswith("usage_usec "):
+                for line in _read(self._paths["pids"] / "cpu.stat").splitlines():
+                    if line.startswith(b"usage_usec "):
                         return int(line.split()[1]) / 1e6
                 return None
-            return int((self._paths["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+            return int(_read(self._paths["cpuacct"] / "cpuacct.usage")) / 1e9
         except (KeyError, OSError, ValueError):
             return None
 
     def pids(self) -> list[int]:
         with contextlib.suppress(OSError):
-            return [int(pid) for pid in (self._paths["pids"] / "cgroup.procs").read_text().split()]
+            return [int(pid) for pid in _read(self._paths["pids"] / "cgroup.procs").split()]
         return []
 
     def kill_all(self, sparing: int | None = None) -> int:
@@ -113,6 +113,15 @@ class Cgroups:
                 _write(paths["cpu"] / "cpu.cfs_period_us", CFS_PERIOD_US)
                 _write(paths["cpu"] / "cpu.cfs_quota_us", quota)
         return KernelCgroup(paths, self.version)
+
+
+def _read(path: Path) -> bytes:
+    """A small cgroup file, read with the fewest system calls: the host reads one at every run's end."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 65536)
+    finally:
+        os.close(fd)
 
 
 def _distinct(paths) -> list[Path]:

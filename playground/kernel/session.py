@@ -77,8 +77,9 @@ class KernelSession:
         self._outbox = outbox
         self._limits = limits
         self._traffic = Traffic(limits)
-        self._idle_cpu = 0.0  # CPU the kernel used while no run was in progress
-        self._cpu_mark: float | None = None  # the kernel's CPU when the last run ended
+        self._idle_cpu = 0.0  # CPU the kernel used while no run was in progress, as far as counted
+        self._cpu_mark: float | None = None  # the kernel's CPU at the first patrol after a run
+        self._idle_seen = 0.0  # CPU since then, at the last patrol
         self._queue: deque[Request] = deque()
         self._current: Request | None = None
         self._starter: asyncio.Task | None = None
@@ -172,11 +173,18 @@ class KernelSession:
         return None
 
     def check_idle_cpu(self) -> None:
-        """End the kernel if what it left running has used more CPU than allowed between runs."""
+        """End the kernel if what it left running has used more CPU than allowed between runs.
+
+        Called by the host's patrol, once a second: the first call after a run notes where the
+        count starts, so a run's end costs no cgroup read."""
         process = self.process
-        if process is None or self.running or self._cpu_mark is None:
+        if process is None or self.running:
             return
-        used = self._idle_cpu + process.cpu_seconds() - self._cpu_mark
+        if self._cpu_mark is None:
+            self._cpu_mark, self._idle_seen = process.cpu_seconds(), 0.0
+            return
+        self._idle_seen = process.cpu_seconds() - self._cpu_mark
+        used = self._idle_cpu + self._idle_seen
         limit = self._limits.idle_cpu_seconds
         if used > limit:
             process.kill(
@@ -206,7 +214,7 @@ class KernelSession:
             return
         self.process = process
         self._starting = False
-        self._idle_cpu, self._cpu_mark = 0.0, process.cpu_seconds()
+        self._idle_cpu, self._cpu_mark, self._idle_seen = 0.0, None, 0.0
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
         farewell, self.farewell = self.farewell, None
         await self._set_state("idle", farewell)
@@ -218,11 +226,13 @@ class KernelSession:
         process = self.process
         request = self._current = self._queue.popleft()
         self._traffic.start_run()
-        cpu_now = process.cpu_seconds()
-        self._idle_cpu += cpu_now - (self._cpu_mark if self._cpu_mark is not None else cpu_now)
-        self._cpu_mark = None
+        # What the patrol saw used since the last run counts as idle, and the run's own count
+        # starts where the patrol's ended, or at the run's first check: no cgroup read here.
+        start = None if self._cpu_mark is None else self._cpu_mark + self._idle_seen
+        self._idle_cpu += self._idle_seen
+        self._cpu_mark, self._idle_seen = None, 0.0
         process.send(messages.execute(request.id, request.code))
-        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=cpu_now)
+        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=start)
         self._watchdog = asyncio.create_task(self._watch(request, process, clock), name="kernel-run-watchdog")
         await self._set_state("busy", None)
 
@@ -272,15 +282,11 @@ class KernelSession:
             await self._pump()
 
     def _end_run(self, request: Request) -> None:
-        """The run is over: what it started ends with it, and CPU from now on counts as idle."""
+        """The run is over: what it started ends with it; CPU from now on counts as idle."""
         self._current = None
         self.last_activity = time.monotonic()
-        process = self.process
-        if process is None:
-            return
-        if not request.keeps_processes:
-            process.end_children()
-        self._cpu_mark = process.cpu_seconds()
+        if self.process is not None and not request.keeps_processes:
+            self.process.end_children()
 
     async def _on_process_end(self, process: KernelProcess) -> None:
         reason = await process.death_reason()

@@ -50,7 +50,10 @@ class Verdict:
 @dataclass
 class RunClock:
     """CPU and wall time of one run. CPU comes from the kernel's cgroup: every thread and
-    process of the kernel, so work handed to a child or a leftover thread counts too."""
+    process of the kernel, so work handed to a child or a leftover thread counts too.
+
+    Without a known start (the patrol's last count), CPU is counted from the first check,
+    CHECK_EVERY_S into the run: most runs end sooner, and a run's start then reads nothing."""
 
     limits: Limits
     cpu_seconds: Callable[[], float]
@@ -58,13 +61,12 @@ class RunClock:
     cpu_at_start: float | None = None
     warned: set[str] = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        if self.cpu_at_start is None:
-            self.cpu_at_start = self.cpu_seconds()
-
     def check(self) -> Verdict | None:
+        cpu_now = self.cpu_seconds()
+        if self.cpu_at_start is None:
+            self.cpu_at_start = cpu_now
         used = {
-            "cpu_seconds_per_run": self.cpu_seconds() - (self.cpu_at_start or 0.0),
+            "cpu_seconds_per_run": cpu_now - self.cpu_at_start,
             "wall_seconds_per_run": time.monotonic() - self.started,
         }
         for name, spent in used.items():
@@ -106,7 +108,9 @@ class Traffic:
     noted: set[str] = field(default_factory=set)
 
     def start_run(self) -> None:
-        self.output_bytes = self.result_bytes = 0
+        """Each run is counted on its own: quick runs back to back do not add up to a flood."""
+        self.output_bytes = self.result_bytes = self.in_window = 0
+        self.window_started = time.monotonic()
         self.noted.clear()
 
     def admit(self, kind: str, size: int, text: str | None = None) -> Decision:
