@@ -33,17 +33,18 @@ HOST_GONE = (
 
 class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
+        # What disconnect() needs comes first: it runs even when connect() fails part way.
+        self.outbox = SendBuffer(self._send_text, settings.PLAYGROUND_LIMITS.websocket_buffer_bytes)
+        self.host_channel: str | None = None
+        self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
+        self.watcher: asyncio.Task | None = None
         embedded.ensure_started()
         self.placement = placement.configured()
         key = await _issued_key(self.scope)
         self.anonymous = key is None
         self.owner = bus.owner_for(key or f"anonymous-{uuid.uuid4().hex}")
         self.client = bus.client_for(clients.client_address(self.scope))
-        self.outbox = SendBuffer(self._send_text, settings.PLAYGROUND_LIMITS.websocket_buffer_bytes)
         self.group = bus.group_name(self.owner)
-        self.host_channel: str | None = None
-        self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
-        self.watcher: asyncio.Task | None = None
         await self.accept()
         try:
             await self._attach()
@@ -56,6 +57,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if self.watcher is not None:
             self.watcher.cancel()
         await self.outbox.close()
+        if not hasattr(self, "group"):
+            return  # connect() failed before it joined anything
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.host_channel is not None:
