@@ -44,7 +44,7 @@ class Device:
     visible: str = ""  # what CUDA_VISIBLE_DEVICES names it by (a GPU or MIG UUID); "" = index
     exclusive: bool = False  # a MIG instance: one kernel only, so its memory boundary is that kernel's
     slots: int = 0
-    holders: set[int] = field(default_factory=set)
+    holders: set[str] = field(default_factory=set)  # names of the kernels holding a slice
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class GpuInventory:
     def free_slots(self) -> int:
         return sum(d.slots - len(d.holders) for d in self.devices)
 
-    def take(self, holder: int) -> Assignment | None:
+    def take(self, holder: str) -> Assignment | None:
         """A slice on the device with the most free slots, or None: run on the CPU."""
         candidates = [d for d in self.devices if len(d.holders) < d.slots]
         if not candidates:
@@ -93,7 +93,7 @@ class GpuInventory:
         device.holders.add(holder)
         return Assignment(device.index, self.slice_mb, device.nodes, device.visible)
 
-    def give_back(self, holder: int) -> None:
+    def give_back(self, holder: str) -> None:
         for device in self.devices:
             device.holders.discard(holder)
 
