@@ -45,6 +45,19 @@ def site():
 
 
 @pytest.fixture
+async def browser():
+    """Chromium for one test; a CSP violation on any page it records fails the test."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser.csp_violations = []  # pages opened with fail_on_csp_violations(page, this list)
+        yield browser
+        await browser.close()
+        assert browser.csp_violations == []
+
+
+@pytest.fixture
 async def page(site):
     from playwright.async_api import async_playwright
 

@@ -1,34 +1,26 @@
 """The Content-Security-Policy in a real browser (Debian's Chromium, Playwright): the browser
 tests' check catches a violation, and the page's websocket connects under the policy."""
 
+# ruff: noqa: F811 (the browser and site fixtures are parameters named like the imported fixtures)
+
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, set_code  # and its Chromium check
+from tests.test_browser import (  # and its Chromium check; browser and site are fixtures
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    browser,  # noqa: F401
+    fail_on_csp_violations,
+    set_code,
+    site,  # noqa: F401
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 WAIT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def site():
-    with running_site(quiet=True) as base:
-        yield base
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        await browser.close()
 
 
 async def test_injected_inline_script_and_foreign_images_are_blocked_and_fail_the_check(browser, site):

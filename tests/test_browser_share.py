@@ -1,19 +1,20 @@
 """Sharing by link in a real browser (Debian's Chromium, Playwright) against the real site:
 Share -> link copied -> the link opens with the recorded outputs and no session until Run."""
 
+# ruff: noqa: F811 (the browser and site fixtures are parameters named like the imported fixtures)
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from bench.site import running_site
-from tests.test_browser import (  # and its Chromium check
-    CHROMIUM,
-    CHROMIUM_ARGS,
+from tests.test_browser import (  # and its Chromium check; browser and site are fixtures
+    browser,  # noqa: F401
     fail_on_csp_violations,
     get_code,
     set_code,
+    site,  # noqa: F401
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -21,24 +22,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 WAIT_MS = 30_000
 CODE = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])\nprint('shared!')\nt + 10"
 NASTY = '<img src=x onerror="window.pwned = 1"><script>window.pwned = 2</script>'
-
-
-@pytest.fixture(scope="module")
-def site():
-    with running_site(quiet=True) as base:
-        yield base
-
-
-@pytest.fixture
-async def browser():
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        browser.csp_violations = []  # from every page of the test (new_page)
-        yield browser
-        await browser.close()
-        assert browser.csp_violations == []
 
 
 async def new_page(browser, site: str, path: str = "/"):
