@@ -2,7 +2,7 @@
 
 The folder lives in the kernel's own mount namespace, so the web tier never opens it: each
 request goes to the session's kernel host over the channel layer (`kernel.files`), the host
-hands it to the kernel, and the kernel's control thread answers (kernel/runtime/files.py). Transfers
+hands it to the kernel, and the kernel's control thread answers (kernel/runtime/scratch.py). Transfers
 go in chunks of 256 KiB, so no channel-layer message comes near 1 MiB. Everything the kernel
 answers is checked here: it is untrusted.
 """

@@ -22,7 +22,7 @@ import messages
 import numpy as np
 import tensorflow as tf
 
-from . import datasets, devices, figures, files, lossbench, namespace, progress, render, repl, streams, wire
+from . import datasets, devices, figures, lossbench, namespace, progress, render, repl, scratch, streams, wire
 
 
 def run(sock_fd: int, config: dict) -> None:
@@ -57,7 +57,7 @@ class Kernel:
         self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
         progress.install(link.send, self.current_id)
         datasets.block_downloads()
-        files.configure(config["scratch"])
+        scratch.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
         namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
@@ -116,7 +116,7 @@ class Kernel:
             elif kind == "interrupt":
                 self._interrupt(message.get("id"))
             elif isinstance(kind, str) and kind.startswith("files_"):
-                self._link.send(files.handle(message))  # here, so it works while a run is busy
+                self._link.send(scratch.handle(message))  # here, so it works while a run is busy
         self._requests.put(None)
 
     def _interrupt(self, request_id: str | None) -> None:
