@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 
 # uvicorn believes X-Forwarded-For/-Proto only from TRUSTED_PROXIES (the same variable the site reads).
 serve: migrate serve-packages
-	$(BIN)/uvicorn playground.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576 --no-access-log \
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --ws-max-size 1048576 --no-access-log \
 	  $(if $(strip $(TRUSTED_PROXIES)),--forwarded-allow-ips "$(strip $(TRUSTED_PROXIES))",--no-proxy-headers)
 
 test: setup system-packages lint

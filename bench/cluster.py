@@ -82,7 +82,7 @@ class Cluster:
         self.env = {
             **os.environ,
             "PLAYGROUND_DATA_DIR": self._data.name,
-            "DJANGO_SETTINGS_MODULE": "playground.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "REDIS_URL": self.redis_url,
             "CHANNEL_LAYER_KEY": self.channel_layer_key,
             "PLAYGROUND_MAX_KERNELS_PER_CLIENT": "1000",
@@ -102,7 +102,7 @@ class Cluster:
             sys.executable,
             "-m",
             "uvicorn",
-            "playground.asgi:application",
+            "config.asgi:application",
             "--host",
             "127.0.0.1",
             "--port",

@@ -31,7 +31,7 @@ def free_port() -> int:
 def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False) -> Iterator[str]:
     """Migrate a fresh database, serve the site, yield its base URL, stop it afterwards."""
     with tempfile.TemporaryDirectory(prefix="playground-site-") as data_dir:
-        env = {**os.environ, "PLAYGROUND_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "playground.settings"}
+        env = {**os.environ, "PLAYGROUND_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
         # Every simulated visitor comes from 127.0.0.1, and load figures measure the path, not
         # admission: lift the per-address share and the memory budget (PLAYGROUND_MAX_KERNELS
         # still holds).
@@ -41,7 +41,7 @@ def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False) -
         manage = [sys.executable, "manage.py", "migrate", "--noinput"]
         subprocess.run(manage, cwd=ROOT, env=env, check=True, capture_output=True)
         port = free_port()
-        command = [sys.executable, "-m", "uvicorn", "playground.asgi:application", "--host", "127.0.0.1"]
+        command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--no-access-log"]
         output = subprocess.DEVNULL if quiet else None
         server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)

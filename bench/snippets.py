@@ -66,10 +66,10 @@ def seed(count: int) -> list[str]:
     import django
     from django.core.management import call_command
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
-    from playground.models import Snippet, tensorflow_version
-    from playground.snippets import candidate_ids, content_digest
+    from sharing.models import Snippet, tensorflow_version
+    from sharing.submission import candidate_ids, content_digest
 
     call_command("migrate", verbosity=0)
     ids: list[str] = []

@@ -4,10 +4,6 @@ from django.utils.translation import get_language
 
 from . import examples
 from .clients import ensure_issued_session
-from .routing import websocket_urlpatterns
-
-SOCKET_PATH = "/" + str(websocket_urlpatterns[0].pattern)
-"""The session websocket's path, for the page's data-ws-path: its route (routing.py) is the one place it is written."""
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -15,5 +11,11 @@ def index(request: HttpRequest) -> HttpResponse:
     # before the page opens its websocket, and that this server issued it: a cookie planted by
     # someone else would let them share this visitor's kernel (session fixation).
     ensure_issued_session(request)
-    context = {"ws_path": SOCKET_PATH, "examples": examples.for_language(get_language())}
-    return render(request, "index.html", context)
+    return render(request, "index.html", {"examples": examples.for_language(get_language())})
+
+
+def session_socket_over_http(request: HttpRequest) -> HttpResponse:
+    """The session websocket's address asked for over plain HTTP: say what it is instead of a 404."""
+    response = HttpResponse("This address is the session's websocket.\n", status=426, content_type="text/plain")
+    response["Upgrade"] = "websocket"
+    return response

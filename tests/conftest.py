@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from channels.layers import get_channel_layer
+from django.apps import apps
 from django.conf import settings
 
 from playground.kernel import bus, embedded
@@ -177,6 +178,27 @@ async def host_cleanup(kernel_host):
         session = kernel_host.sessions.pop(owner, None)  # a closed anonymous one may be gone already
         if session is not None:
             await session.shutdown("the test is over")
+
+
+@pytest.fixture
+def override_kernel_limits(monkeypatch):
+    """Changes fields of the playground app's limits for one test: override_kernel_limits(max_code_bytes=10)."""
+    return _limits_overrider(monkeypatch, "playground")
+
+
+@pytest.fixture
+def override_snippet_limits(monkeypatch):
+    """Changes fields of the sharing app's limits (PLAYGROUND_SNIPPET_*) for one test."""
+    return _limits_overrider(monkeypatch, "sharing")
+
+
+def _limits_overrider(monkeypatch, app_label: str):
+    config = apps.get_app_config(app_label)
+
+    def override(**changes) -> None:
+        monkeypatch.setattr(config, "limits", dataclasses.replace(config.limits, **changes))
+
+    return override
 
 
 @contextlib.asynccontextmanager

@@ -19,9 +19,8 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 from bench.site import free_port
-from playground import settings as site_settings
+from config import env as site_env
 from playground.clients import client_address
-from playground.snippets import SnippetLimits
 
 ROOT = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.1"
@@ -90,10 +89,10 @@ def test_a_scope_without_a_client_is_unknown(settings):
 
 
 @pytest.mark.django_db
-def test_rate_limits_count_a_spoofing_client_under_its_own_address(client, settings):
+def test_rate_limits_count_a_spoofing_client_under_its_own_address(client, settings, override_snippet_limits):
     cache.clear()
     settings.TRUSTED_PROXIES = []
-    settings.PLAYGROUND_SNIPPET_LIMITS = SnippetLimits(creates_per_window=2)
+    override_snippet_limits(creates_per_window=2)
     statuses = []
     for n in range(3):
         body = json.dumps({"code": f"spoof = {n}"})
@@ -108,15 +107,15 @@ def test_rate_limits_count_a_spoofing_client_under_its_own_address(client, setti
 
 def test_trusted_proxies_default_to_none(monkeypatch):
     monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
-    assert site_settings.env_networks("TRUSTED_PROXIES") == []
+    assert site_env.env_networks("TRUSTED_PROXIES") == []
 
 
 def test_trusted_proxies_take_addresses_and_networks_and_refuse_anything_else(monkeypatch):
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16,fd00::/8")
-    assert site_settings.env_networks("TRUSTED_PROXIES") == ["10.0.0.1/32", "192.168.0.0/16", "fd00::/8"]
+    assert site_env.env_networks("TRUSTED_PROXIES") == ["10.0.0.1/32", "192.168.0.0/16", "fd00::/8"]
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1,proxy.internal")
     with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
-        site_settings.env_networks("TRUSTED_PROXIES")
+        site_env.env_networks("TRUSTED_PROXIES")
 
 
 # ---------- uvicorn as `make serve` starts it ----------
@@ -142,8 +141,8 @@ def serve_flags(trusted_proxies: str) -> list[str]:
         ["make", "-n", "serve", f"TRUSTED_PROXIES={trusted_proxies}"], cwd=ROOT, capture_output=True, text=True
     )
     text = dry_run.stdout.replace("\\\n", " ")
-    line = next(line for line in text.splitlines() if "uvicorn playground.asgi:application" in line)
-    words = shlex.split(line.split("playground.asgi:application", 1)[1])
+    line = next(line for line in text.splitlines() if "uvicorn config.asgi:application" in line)
+    words = shlex.split(line.split("config.asgi:application", 1)[1])
     drop = {"--host", "--port"}
     return [word for i, word in enumerate(words) if word not in drop and (i == 0 or words[i - 1] not in drop)]
 

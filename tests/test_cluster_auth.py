@@ -193,7 +193,7 @@ async def test_a_redis_acl_user_without_dangerous_commands_is_enough_for_the_lay
 
 
 def test_the_channel_layer_key_comes_from_the_environment(monkeypatch):
-    from playground.settings import channel_layer_keys
+    from config.settings import channel_layer_keys
 
     monkeypatch.setenv("CHANNEL_LAYER_KEY", "n" * 43 + ", " + "o" * 43)
     assert channel_layer_keys("secret") == ["n" * 43, "o" * 43]  # the first seals, both open
@@ -202,7 +202,7 @@ def test_the_channel_layer_key_comes_from_the_environment(monkeypatch):
 def test_without_a_channel_layer_key_one_is_derived_from_secret_key_under_its_own_name(monkeypatch):
     import hmac
 
-    from playground.settings import channel_layer_keys
+    from config.settings import channel_layer_keys
 
     monkeypatch.delenv("CHANNEL_LAYER_KEY", raising=False)
     expected = hmac.new(b"secret", b"channel-layer", hashlib.sha256).hexdigest()
@@ -211,7 +211,7 @@ def test_without_a_channel_layer_key_one_is_derived_from_secret_key_under_its_ow
 
 
 def test_a_short_channel_layer_key_stops_the_server_at_start(monkeypatch):
-    from playground.settings import channel_layer_keys
+    from config.settings import channel_layer_keys
 
     monkeypatch.setenv("CHANNEL_LAYER_KEY", "short")
     with pytest.raises(ValueError, match="CHANNEL_LAYER_KEY"):

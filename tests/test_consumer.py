@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
-from playground.asgi import application
+from config.asgi import application
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
-from playground.models import Snippet
-from playground.snippets import Submission
+from sharing.models import Snippet
+from sharing.submission import Submission
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,14 @@ def fresh_counts():
 
 
 def pages(snippet: Snippet) -> list[str]:
-    return ["/", snippet.url, f"/e/{snippet.id}", "/s/no-such-snippet-1", "/e/no-such-snippet-1", "/nowhere"]
+    return [
+        "/",
+        snippet.get_absolute_url(),
+        f"/e/{snippet.id}",
+        "/s/no-such-snippet-1",
+        "/e/no-such-snippet-1",
+        "/nowhere",
+    ]
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -62,14 +69,14 @@ def test_the_websocket_of_the_same_host_may_be_connected_and_nothing_else(client
 
 
 def test_pages_may_not_be_framed(client, snippet):
-    for path in ["/", snippet.url, "/s/no-such-snippet-1", "/admin/login/"]:
+    for path in ["/", snippet.get_absolute_url(), "/s/no-such-snippet-1", "/admin/login/"]:
         response = client.get(path)
         assert policy(response)["frame-ancestors"] == ["'none'"], path
         assert response["X-Frame-Options"] == "DENY", path
 
 
 def test_embeds_may_be_framed_by_any_site(client, snippet):
-    for path in [f"/e/{snippet.id}", f"{snippet.url}?embed=1"]:
+    for path in [f"/e/{snippet.id}", f"{snippet.get_absolute_url()}?embed=1"]:
         response = client.get(path)
         assert response.status_code == 200
         assert policy(response)["frame-ancestors"] == ["*"], path
@@ -120,7 +127,7 @@ def test_pages_say_nosniff_and_send_no_full_referrer(client, snippet):
 
 def _settings_with(env: dict[str, str], *names: str) -> list[str]:
     code = "from django.conf import settings\n" + "".join(f"print(settings.{name})\n" for name in names)
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "playground.settings", **env}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **env}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
@@ -145,7 +152,7 @@ def test_an_https_request_gets_the_hsts_header(client, settings):
 
 def _migrate_fresh(data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
     env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "SQLITE_PATH", "DATABASE_URL")}
-    env.update({"PLAYGROUND_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "playground.settings"})
+    env.update({"PLAYGROUND_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings"})
     env.update(extra_env or {})
     command = [sys.executable, "manage.py", "migrate", "--noinput"]
     umask = os.umask(0o022)  # the usual umask, under which SQLite would make the file world-readable

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from django.conf import settings
 from test_sandbox import attacker, neighbour, outcome  # noqa: F401  (fixtures, shared)
 
+from playground.apps import kernel_limits, sandbox_settings
 from playground.kernel import uids
 
 LIBC = "import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\n"
@@ -38,7 +38,7 @@ async def test_two_kernels_run_as_two_different_uids_from_the_configured_range(a
     first = int(await outcome(attacker, "import os\nos.getuid()"))
     second = int(await outcome(other, "import os\nos.getuid()"))
     assert first != second
-    assert first in settings.PLAYGROUND_SANDBOX.uid_range and second in settings.PLAYGROUND_SANDBOX.uid_range
+    assert first in sandbox_settings().uid_range and second in sandbox_settings().uid_range
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ async def test_a_program_written_by_the_kernel_cannot_be_run(attacker, folder): 
 async def test_proc_meminfo_shows_the_kernels_own_memory_limit(attacker):  # noqa: F811
     fields = "dict(l.split(':') for l in open('/proc/meminfo'))"
     total, available = eval(await outcome(attacker, f"m = {fields}\nm['MemTotal'].strip(), m['MemAvailable'].strip()"))
-    limit_kb = settings.PLAYGROUND_LIMITS.memory_bytes // 1024
+    limit_kb = kernel_limits().memory_bytes // 1024
     assert total == f"{limit_kb} kB" and available == f"{limit_kb} kB"
     assert await outcome(attacker, "open('/proc/loadavg').read().split()[:3]") == "['0.00', '0.00', '0.00']"
 
@@ -119,7 +119,7 @@ async def test_the_kernels_dev_holds_only_what_a_kernel_needs_and_is_read_only(a
 
 @pytest.mark.slow
 async def test_a_kernels_uid_is_free_again_only_once_its_processes_are_gone(kernel_host, client_factory):
-    pool = uids.pool_for(settings.PLAYGROUND_SANDBOX.uid_range)
+    pool = uids.pool_for(sandbox_settings().uid_range)
     client = await client_factory()
     uid = int(await outcome(client, "import os\nos.getuid()"))
     assert uid not in pool._free

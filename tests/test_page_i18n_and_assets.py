@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from playground import examples
-from playground.models import Snippet
-from playground.snippets import Submission
+from sharing.models import Snippet
+from sharing.submission import Submission
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET_BYTES = 80_000  # our own JS + CSS before compression (vendored libraries aside)
-IMPORT = re.compile(r"^import .* from '\./([\w.]+)';$", re.M)
+# Our own JS + CSS before compression (vendored libraries aside). Issue 13's modules brought it from
+# 99.8 KB to 79 KB; the room up to the product's 100 KB budget is for the features that follow.
+BUDGET_BYTES = 100_000
+IMPORT = re.compile(r"^import .* from '(\.{1,2}/[\w./]+)';$", re.M)
 
 
 def test_a_spanish_browser_gets_the_spanish_interface(client):
@@ -50,37 +54,53 @@ def test_the_compiled_spanish_catalogue_is_there():
     assert (ROOT / "locale" / "es" / "LC_MESSAGES" / "django.mo").exists()
 
 
-def test_our_own_js_and_css_stay_under_80_kb():
-    files = [*(ROOT / "static" / "js").glob("*.js"), *(ROOT / "static" / "css").glob("*.css")]
+def own_static_files(suffix: str) -> list[Path]:
+    """Our own static files of that kind, from static/ and every app's static folder."""
+    folders = [ROOT / "static", *ROOT.glob("*/static")]
+    return [path for folder in folders for path in folder.rglob(f"*{suffix}") if "vendor" not in path.parts]
+
+
+def test_our_own_js_and_css_stay_under_the_budget():
+    files = [*own_static_files(".js"), *own_static_files(".css")]
     total = sum(f.stat().st_size for f in files)
     assert total < BUDGET_BYTES, f"own JS + CSS is {total:,} bytes; the budget is {BUDGET_BYTES:,}"
 
 
+def static_source(url_path: str) -> Path:
+    found = finders.find(url_path)
+    assert found, f"no static file {url_path}"
+    return Path(found)
+
+
 def imported_modules(entry: str) -> set[str]:
-    """Every module an entry point imports, directly or not."""
+    """Every module an entry point (a path under /static/) imports, directly or not, as such paths."""
     found, todo = set(), [entry]
     while todo:
-        for name in IMPORT.findall((ROOT / "static" / "js" / todo.pop()).read_text()):
+        current = todo.pop()
+        for relative in IMPORT.findall(static_source(current).read_text()):
+            name = posixpath.normpath(posixpath.join(posixpath.dirname(current), relative))
             if name not in found:
                 found.add(name)
                 todo.append(name)
     return found
 
 
-@pytest.mark.parametrize(("path", "entry"), [("/", "main.js"), ("/s/{id}", "main.js"), ("/e/{id}", "replay.js")])
+@pytest.mark.parametrize(
+    ("path", "entry"), [("/", "js/main.js"), ("/s/{id}", "js/main.js"), ("/e/{id}", "sharing/replay.js")]
+)
 def test_pages_preload_exactly_the_modules_their_entry_points_import(client, path, entry):
     # Without a bundler each import is a request: the page names them all, so that they load at once.
     snippet, _ = Snippet.objects.create_or_get(Submission("x = 1", "", None, []))
     html = client.get(path.format(id=snippet.id)).content.decode()
-    assert f'<script type="module" src="/static/js/{entry}">' in html
-    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/js/([\w.]+)">', html))
+    assert f'<script type="module" src="/static/{entry}">' in html
+    preloaded = set(re.findall(r'<link rel="modulepreload" href="/static/([\w./]+)">', html))
     assert preloaded == imported_modules(entry)
 
 
 def test_the_pages_name_no_script_of_ours_but_modules():
-    for template in (ROOT / "templates").glob("*.html"):
+    for template in [*(ROOT / "templates").glob("*.html"), *ROOT.glob("*/templates/*/*.html")]:
         for tag in re.findall(r"<script[^>]*>", template.read_text()):
-            assert "js/" not in tag or 'type="module"' in tag, f"{template.name}: {tag}"
+            assert ".js" not in tag or 'type="module"' in tag or "vendor/" in tag, f"{template.name}: {tag}"
 
 
 def test_vendored_libraries_are_version_named_and_licensed():

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from playground.apps import kernel_limits, sandbox_settings
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +42,13 @@ async def outcome(attacker, code: str) -> str:
 
 
 def test_the_tests_run_with_the_sandbox_on():
-    assert settings.PLAYGROUND_SANDBOX.enabled
+    assert sandbox_settings().enabled
 
 
 @pytest.mark.parametrize(
     "path",
     [
-        str(ROOT / "playground" / "settings.py"),
+        str(ROOT / "config" / "settings.py"),
         str(ROOT / "manage.py"),
         str(settings.DATA_DIR / "secret_key"),
         str(Path(settings.DATABASES["default"]["NAME"])),
@@ -85,7 +87,7 @@ async def test_scratch_is_writable_and_capped(attacker):
     )
     code += "except OSError as e:\n    error = e.errno\nerror, os.path.getsize('big') // 2**20"
     result = await outcome(attacker, "import os\n" + code)
-    limit_mib = settings.PLAYGROUND_LIMITS.scratch_bytes // 2**20
+    limit_mib = kernel_limits().scratch_bytes // 2**20
     errno_, size = eval(result)
     assert errno_ == 28 and size <= limit_mib  # ENOSPC at the limit
     run = await attacker.run("open('more', 'wb').write(b'x' * 2**20)")
@@ -122,7 +124,7 @@ async def test_dangerous_syscalls_are_refused_even_through_ctypes(attacker, call
 async def test_the_kernel_runs_without_privileges(attacker):
     status = await outcome(attacker, "[l for l in open('/proc/self/status') if l.startswith(('Uid', 'CapEff'))]")
     assert "0000000000000000" in status and "\\t0\\t" not in status
-    assert int(await outcome(attacker, "import os\nos.getuid()")) in settings.PLAYGROUND_SANDBOX.uid_range
+    assert int(await outcome(attacker, "import os\nos.getuid()")) in sandbox_settings().uid_range
 
 
 @pytest.mark.parametrize("folder", ["/scratch", "/tmp", "/dev/shm"])
@@ -159,7 +161,7 @@ async def test_a_fork_bomb_hits_the_process_limit(attacker):
         "    error = e.errno\nerror, kids"
     )
     errno_, kids = eval(await outcome(attacker, code))
-    assert errno_ == 11 and kids < settings.PLAYGROUND_LIMITS.max_processes  # EAGAIN
+    assert errno_ == 11 and kids < kernel_limits().max_processes  # EAGAIN
 
 
 async def test_a_thread_bomb_hits_the_process_limit(attacker):
@@ -169,7 +171,7 @@ async def test_a_thread_bomb_hits_the_process_limit(attacker):
         "        threads.append(t)\nexcept RuntimeError as e:\n    message = str(e)\nmessage, len(threads)"
     )
     message, count = eval(await outcome(attacker, code))
-    assert "can't start new thread" in message and count < settings.PLAYGROUND_LIMITS.max_processes
+    assert "can't start new thread" in message and count < kernel_limits().max_processes
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@ kernel's control thread does the file work inside its own mount namespace.
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.sessions.backends.db import SessionStore
@@ -135,12 +133,12 @@ async def test_an_upload_with_a_bad_name_is_refused(browser):
         assert response.status_code == 400 and "plain file name" in response.json()["error"], name
 
 
-async def test_uploads_and_downloads_over_their_caps_are_refused_with_the_limit(browser, settings):
+async def test_uploads_and_downloads_over_their_caps_are_refused_with_the_limit(browser, override_kernel_limits):
     http, kernel = browser
-    settings.PLAYGROUND_LIMITS = dataclasses.replace(settings.PLAYGROUND_LIMITS, max_upload_bytes=1000)
+    override_kernel_limits(max_upload_bytes=1000)
     response = await http.post("/files/", {"file": _file("big.csv", b"x" * 2000)})
     assert response.status_code == 413 and "PLAYGROUND_MAX_UPLOAD_BYTES" in response.json()["error"]
-    settings.PLAYGROUND_LIMITS = dataclasses.replace(settings.PLAYGROUND_LIMITS, max_download_bytes=1000)
+    override_kernel_limits(max_download_bytes=1000)
     await kernel.run("open('large.bin', 'wb').write(bytes(5000))")
     response = await http.get("/files/large.bin")
     assert response.status_code == 413 and "5,000 bytes" in response.json()["error"]

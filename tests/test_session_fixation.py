@@ -14,8 +14,8 @@ from django.test import AsyncClient, Client
 
 from playground.clients import aissued_session_key, issued_session_key
 from playground.kernel import bus
-from playground.models import Snippet
-from playground.snippets import Submission
+from sharing.models import Snippet
+from sharing.submission import Submission
 
 PLANTED = "invented-key-123456"
 
@@ -67,7 +67,7 @@ def test_two_browsers_sent_the_same_planted_cookie_get_two_sessions():
 @pytest.mark.django_db
 def test_a_planted_cookie_on_a_shared_link_is_replaced_too():
     snippet, _ = Snippet.objects.create_or_get(Submission(code="x = 1"))
-    response = planted_client().get(snippet.url)
+    response = planted_client().get(snippet.get_absolute_url())
     assert response.status_code == 200 and response.cookies["sessionid"].value != PLANTED
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from playground import settings as site_settings
+from config import settings as site_settings
 from playground.kernel.limits import Limits, env_name, limits_from_env
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -66,7 +66,7 @@ def test_the_defaults_are_debug_off_sqlite_and_the_in_memory_layer(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
     env["PLAYGROUND_DATA_DIR"] = str(tmp_path)
     code = (
-        "import playground.settings as s; "
+        "import config.settings as s; "
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from playground.models import Snippet
-from playground.snippets import Submission
+from sharing.models import Snippet
+from sharing.submission import Submission
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "/admin/playground/snippet/"
+CHANGELIST = "/admin/sharing/snippet/"
 
 
 def make(code: str, title: str = "") -> Snippet:
@@ -34,7 +34,7 @@ def test_removing_a_snippet_makes_its_link_say_it_was_removed(moderator, client)
     response = moderator.post(CHANGELIST, {"action": "remove", "_selected_action": [spam.id]})
     assert response.status_code == 302
     assert Snippet.objects.get(pk=spam.id).is_removed
-    assert client.get(spam.url).status_code == 410
+    assert client.get(spam.get_absolute_url()).status_code == 410
 
 
 def test_unlisting_and_listing_again(moderator):

@@ -8,8 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from playground.models import Snippet
-from playground.snippets import SnippetLimits
+from sharing.models import Snippet
 
 pytestmark = pytest.mark.django_db
 
@@ -90,8 +89,8 @@ def test_code_over_64_kib_is_refused_with_413(client):
     assert not Snippet.objects.exists()
 
 
-def test_a_request_over_the_size_limit_is_refused_with_413(client, settings):
-    settings.PLAYGROUND_SNIPPET_LIMITS = SnippetLimits(max_request_bytes=1000)
+def test_a_request_over_the_size_limit_is_refused_with_413(client, override_snippet_limits):
+    override_snippet_limits(max_request_bytes=1000)
     response = post(client, {"code": "x = 1", "outputs": [{"type": "stream", "text": "x" * 2000}]})
     assert response.status_code == 413
 
@@ -121,8 +120,8 @@ def test_malformed_fields_are_a_400_that_says_what_is_wrong(client, payload):
     assert response.status_code == 400 and response.json()["error"]
 
 
-def test_recorded_outputs_are_capped(client, settings):
-    settings.PLAYGROUND_SNIPPET_LIMITS = SnippetLimits(max_output_bytes=2000)
+def test_recorded_outputs_are_capped(client, override_snippet_limits):
+    override_snippet_limits(max_output_bytes=2000)
     streams = [{"type": "stream", "name": "stdout", "text": "y" * 500} for _ in range(20)]
     snippet_id = post(client, {"code": "print('y' * 10000)", "outputs": streams}).json()["id"]
     data = client.get(f"/api/snippets/{snippet_id}").json()
@@ -130,8 +129,8 @@ def test_recorded_outputs_are_capped(client, settings):
     assert len(json.dumps(data["outputs"])) < 2200
 
 
-def test_creating_is_rate_limited_per_client_with_a_429(client, settings):
-    settings.PLAYGROUND_SNIPPET_LIMITS = SnippetLimits(creates_per_window=3)
+def test_creating_is_rate_limited_per_client_with_a_429(client, override_snippet_limits):
+    override_snippet_limits(creates_per_window=3)
     statuses = [post(client, {"code": f"x = {n}"}).status_code for n in range(4)]
     assert statuses == [201, 201, 201, 429]
     refused = post(client, {"code": "x = 99"})

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from playground.models import Snippet
-from playground.snippets import (
+from sharing.models import Snippet
+from sharing.submission import (
     ID_LENGTH,
     ID_SALT,
     Submission,
@@ -18,7 +18,7 @@ from playground.snippets import (
     parse_submission,
     snippet_limits_from_env,
 )
-from playground.snippets import SnippetLimits as Limits
+from sharing.submission import SnippetLimits as Limits
 
 LIMITS = Limits()
 MAX_CODE = 64 * 1024

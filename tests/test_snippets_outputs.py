@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from playground.snippet_outputs import BadOutputs, clean_outputs
+from sharing.outputs import BadOutputs, clean_outputs
 
 BIG = 10**9
 

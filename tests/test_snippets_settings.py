@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from playground import settings as site_settings
-from playground.snippets import SnippetLimits, snippet_env_name
+from config import settings as site_settings
+from sharing.submission import SnippetLimits, snippet_env_name
 
 ROOT = Path(__file__).resolve().parent.parent
 

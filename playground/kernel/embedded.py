@@ -13,6 +13,7 @@ import logging
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from ..apps import kernel_limits, sandbox_settings
 from . import placement
 from .host import KernelHost
 
@@ -35,8 +36,8 @@ def ensure_started() -> asyncio.Task | None:
         _host = KernelHost(
             get_channel_layer(),
             settings.PLAYGROUND_KERNELHOST_CHANNEL,
-            settings.PLAYGROUND_LIMITS,
-            settings.PLAYGROUND_SANDBOX,
+            kernel_limits(),
+            sandbox_settings(),
             placement=placement.configured(),
         )
         _warm = _host.start()

@@ -1,8 +1,8 @@
 """Every limit a kernel or a visitor runs into: named, documented, overridable.
 
-Each field can be set from the environment as PLAYGROUND_<NAME> (e.g. PLAYGROUND_MAX_CODE_BYTES)
-or in settings as PLAYGROUND_LIMITS. The README's limits table lists them all; a test checks
-that it does. Standard library only: settings.py imports this.
+Each field can be set from the environment as PLAYGROUND_<NAME> (e.g. PLAYGROUND_MAX_CODE_BYTES);
+the playground app builds them at start (playground/apps.py, `kernel_limits()`). The README's limits
+table lists them all; a test checks that it does.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 
-from ..env import dataclass_from_env
+from config.env import dataclass_from_env
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,11 +1,11 @@
 /* Entry point of the playground page (/ and /s/<id>): its parts, wired. URLs come from the template. */
 import { readJson } from './dom.js';
 import { createEditor } from './editor.js';
-import { createFilesPanel } from './files.js';
+import { createFilesPanel } from '../scratch/files.js';
 import { createOutput } from './output.js';
 import { createVariablesPanel } from './panels.js';
 import { createSession } from './session.js';
-import { createRecorder, setUpSharing } from './share.js';
+import { createRecorder, setUpSharing } from '../sharing/share.js';
 import { createAnnouncer, createStatusLine } from './status.js';
 import { t } from './strings.js';
 

@@ -19,6 +19,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from playground.apps import kernel_limits, sandbox_settings
 from playground.kernel import placement
 from playground.kernel.host import KernelHost
 
@@ -42,8 +43,8 @@ class Command(BaseCommand):
         host = KernelHost(
             get_channel_layer(),
             channel,
-            settings.PLAYGROUND_LIMITS,
-            settings.PLAYGROUND_SANDBOX,
+            kernel_limits(),
+            sandbox_settings(),
             placement=placement.configured(),
         )
         stopping = asyncio.Event()

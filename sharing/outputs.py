@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from . import messages
+from playground import messages
 
 MAX_NAME_CHARS = 200
 MAX_TRACEBACK_ITEMS = 200

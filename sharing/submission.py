@@ -2,8 +2,8 @@
 
 A snippet's id is derived from its content, Go playground style: salted SHA-256 over a canonical
 encoding of the code, the title and the parent's id, URL-safe base64, the first 11 characters
-(more only on a collision). docs/api.md explains what counts as content and why. Standard
-library only: settings.py imports this, the model and the views build on it.
+(more only on a collision). docs/api.md explains what counts as content and why. The model and
+the views build on it.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 
-from .env import dataclass_from_env
-from .snippet_outputs import BadOutputs, clean_outputs
+from config.env import dataclass_from_env
+
+from .outputs import BadOutputs, clean_outputs
 
 ID_SALT = b"tf-playground snippet v1\n"
 """Part of every id. A constant, not SECRET_KEY, so links are the same on every deployment."""

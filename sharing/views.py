@@ -1,7 +1,7 @@
 """Shared snippets over HTTP: the JSON API (docs/api.md), a link's page and its embed.
 
 Views are check -> model method -> respond; what a snippet is and how its id is made lives in
-playground/snippets.py and playground/models.py.
+submission.py and models.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from csp.decorators import csp_replace
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,11 +16,13 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import ratelimit
-from .clients import ensure_issued_session
+from playground import ratelimit
+from playground.apps import kernel_limits
+from playground.clients import ensure_issued_session
+
+from .apps import snippet_limits
 from .models import Snippet
-from .snippets import ID_PATTERN, SubmissionError, parse_submission
-from .views import SOCKET_PATH
+from .submission import ID_PATTERN, SubmissionError, parse_submission
 
 EMBED_MAX_AGE_S = 300
 """Browsers and proxies may keep an embed this long (snippets never change; moderation might)."""
@@ -33,20 +34,20 @@ DESCRIPTION_CHARS = 200
 
 @require_POST
 def api_create(request: HttpRequest) -> JsonResponse:
-    limits = settings.PLAYGROUND_SNIPPET_LIMITS
+    limits = snippet_limits()
     wait = ratelimit.hit(
         f"snippet-create:{ratelimit.client_key(request)}", limits.creates_per_window, limits.rate_window_s
     )
     if wait is not None:
         return _json_error(429, f"Too many snippets shared from here; try again in {wait} s.", retry_after=wait)
     try:
-        submission = parse_submission(_body(request), settings.PLAYGROUND_LIMITS.max_code_bytes, limits)
+        submission = parse_submission(_body(request), kernel_limits().max_code_bytes, limits)
         snippet, created = Snippet.objects.create_or_get(submission)
     except SubmissionError as exc:
         return _json_error(exc.status, str(exc))
     if snippet.is_removed:
         return _json_error(410, "This content was removed by the moderators; it cannot be shared again.")
-    return JsonResponse({"id": snippet.id, "url": snippet.url}, status=201 if created else 200)
+    return JsonResponse({"id": snippet.id, "url": snippet.get_absolute_url()}, status=201 if created else 200)
 
 
 @require_safe
@@ -60,7 +61,7 @@ def api_detail(request: HttpRequest, snippet_id: str) -> JsonResponse:
 
 
 def _body(request: HttpRequest) -> bytes:
-    limit = settings.PLAYGROUND_SNIPPET_LIMITS.max_request_bytes
+    limit = snippet_limits().max_request_bytes
     if int(request.headers.get("Content-Length") or 0) > limit:
         raise SubmissionError(413, f"The request is over {limit} bytes.")
     try:
@@ -88,7 +89,7 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
         return _gone(request, snippet_id, snippet)
     # As on /: the session cookie binds this browser to its kernel once Run is pressed.
     ensure_issued_session(request)
-    return render(request, "snippet.html", _context(request, snippet))
+    return render(request, "sharing/snippet.html", _context(request, snippet))
 
 
 @xframe_options_exempt
@@ -97,8 +98,8 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
 def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
     snippet = _find(snippet_id)
     if snippet is None or snippet.is_removed:
-        return _gone(request, snippet_id, snippet, template="embed_gone.html")
-    response = render(request, "embed.html", _context(request, snippet))
+        return _gone(request, snippet_id, snippet, template="sharing/embed_gone.html")
+    response = render(request, "sharing/embed.html", _context(request, snippet))
     patch_cache_control(response, public=True, max_age=EMBED_MAX_AGE_S)
     return response
 
@@ -110,7 +111,7 @@ def _find(snippet_id: str, with_parent: bool = False) -> Snippet | None:
     return snippets.filter(pk=snippet_id).first()
 
 
-def _gone(request: HttpRequest, snippet_id: str, snippet: Snippet | None, template: str = "snippet_gone.html"):
+def _gone(request: HttpRequest, snippet_id: str, snippet: Snippet | None, template: str = "sharing/snippet_gone.html"):
     """404 for an unknown id (with what may be wrong with the link), 410 for a removed snippet."""
     context = {"snippet_id": snippet_id, "removed": snippet is not None, "id_pattern_ok": _well_formed(snippet_id)}
     return render(request, template, context, status=410 if snippet is not None else 404)
@@ -122,10 +123,9 @@ def _well_formed(snippet_id: str) -> bool:
 
 def _context(request: HttpRequest, snippet: Snippet) -> dict:
     return {
-        "ws_path": SOCKET_PATH,
         "snippet": snippet,
         "snippet_data": snippet.as_json(),
-        "absolute_url": request.build_absolute_uri(snippet.url),
+        "absolute_url": request.build_absolute_uri(snippet.get_absolute_url()),
         "description": _description(snippet.code),
         "code_lines": snippet.code.split("\n"),
     }

@@ -1,19 +1,20 @@
 """HTTP views for the session's scratch folder: list, download, upload (docs/files.md).
 
 The caller's session cookie decides the kernel, exactly as for its websocket; nobody reaches
-another session's files. Views check and hand off to files.py, which talks to the kernel.
+another session's files. Views check and hand off to transfer.py, which talks to the kernel.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
-from . import files
-from .clients import aissued_session_key
-from .kernel import bus
+from playground.apps import kernel_limits
+from playground.clients import aissued_session_key
+from playground.kernel import bus
+
+from . import transfer
 
 STATUS_FOR = {"bad_request": 400, "bad_name": 400, "not_regular": 400, "not_found": 404, "no_kernel": 409}
 STATUS_FOR.update(too_large=413, timeout=504)
@@ -30,10 +31,10 @@ async def folder(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     try:
-        answer = await files.listing(owner)
-    except files.FileError as exc:
+        answer = await transfer.listing(owner)
+    except transfer.FileError as exc:
         return _refusal(exc.code, str(exc))
-    limits = settings.PLAYGROUND_LIMITS
+    limits = kernel_limits()
     caps = {"max_upload_bytes": limits.max_upload_bytes, "max_download_bytes": limits.max_download_bytes}
     return JsonResponse({**answer, **caps})
 
@@ -44,9 +45,9 @@ async def download(request: HttpRequest, name: str) -> HttpResponse:
     if owner is None:
         return _refusal("no_kernel", NO_SESSION)
     try:
-        files.check_name(name)
-        size, chunks = await files.download(owner, name, settings.PLAYGROUND_LIMITS.max_download_bytes)
-    except (files.FileError, files.FileRefused) as exc:
+        transfer.check_name(name)
+        size, chunks = await transfer.download(owner, name, kernel_limits().max_download_bytes)
+    except (transfer.FileError, transfer.FileRefused) as exc:
         return _refusal(exc.code, str(exc))
     response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(size)
@@ -56,7 +57,7 @@ async def download(request: HttpRequest, name: str) -> HttpResponse:
 
 
 async def _upload(request: HttpRequest, owner: str) -> HttpResponse:
-    limit = settings.PLAYGROUND_LIMITS.max_upload_bytes
+    limit = kernel_limits().max_upload_bytes
     if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:  # before parsing the body
         return _too_large(limit)
     upload = request.FILES.get("file")
@@ -66,9 +67,9 @@ async def _upload(request: HttpRequest, owner: str) -> HttpResponse:
         return _too_large(limit)
     name = request.POST.get("name") or upload.name
     try:
-        files.check_name(name)
-        size = await files.upload(owner, name, upload.chunks(files.CHUNK_BYTES))
-    except (files.FileError, files.FileRefused) as exc:
+        transfer.check_name(name)
+        size = await transfer.upload(owner, name, upload.chunks(transfer.CHUNK_BYTES))
+    except (transfer.FileError, transfer.FileRefused) as exc:
         return _refusal(exc.code, str(exc))
     return JsonResponse({"name": name, "size": size}, status=201)
 

@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator, Iterable
 
 from channels.layers import get_channel_layer
 
-from . import messages
-from .kernel import bus, placement
-from .messages import CHUNK_BYTES, FileRefused, check_name
+from playground import messages
+from playground.kernel import bus, placement
+from playground.messages import CHUNK_BYTES, FileRefused, check_name
 
 TIMEOUT_S = 15.0
 

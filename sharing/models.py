@@ -6,9 +6,10 @@ import functools
 import importlib.metadata
 
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from .snippets import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids
+from .submission import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids
 
 
 @functools.cache
@@ -110,13 +111,8 @@ class Snippet(models.Model):
     def has_content(self, code: str, title: str, parent_id: str | None) -> bool:
         return (self.code, self.title, self.parent_id) == (code, title, parent_id)
 
-    @property
-    def url(self) -> str:
-        return f"/s/{self.id}"
-
-    @property
-    def embed_url(self) -> str:
-        return f"/e/{self.id}"
+    def get_absolute_url(self) -> str:
+        return reverse("snippet", args=[self.id])
 
     @property
     def is_removed(self) -> bool:
@@ -137,7 +133,7 @@ class Snippet(models.Model):
     def as_json(self) -> dict:
         return {
             "id": self.id,
-            "url": self.url,
+            "url": self.get_absolute_url(),
             "title": self.title,
             "code": self.code,
             "outputs": self.outputs,

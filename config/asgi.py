@@ -5,15 +5,15 @@ import os
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
+from config.routing import websocket_urlpatterns  # noqa: E402
 from playground.kernel import embedded  # noqa: E402
-from playground.routing import websocket_urlpatterns  # noqa: E402
 
 
 async def lifespan(scope, receive, send) -> None:

@@ -1,7 +1,7 @@
 /* The Files panel: the session's scratch folder (docs/files.md), listed and uploaded to at the folder's URL. */
-import { el } from './dom.js';
-import { formatBytes } from './format.js';
-import { t } from './strings.js';
+import { el } from '../js/dom.js';
+import { formatBytes } from '../js/format.js';
+import { t } from '../js/strings.js';
 
 export function createFilesPanel(table, folderUrl) {
   const form = table.closest('form');

@@ -1,8 +1,8 @@
 /* Share by link (docs/api.md): the code, a title and its last run's outputs. On a link's page, the next share
    names it as the parent. */
-import { el } from './dom.js';
-import { firstLine } from './format.js';
-import { t } from './strings.js';
+import { el } from '../js/dom.js';
+import { firstLine } from '../js/format.js';
+import { t } from '../js/strings.js';
 
 const HISTORY_KEY = 'playground.shared';
 const MAX_HISTORY = 50;

@@ -1,8 +1,8 @@
 /* Entry point of a snippet's recorded run (docs/api.md) on a link's page and in embeds: each
    <div data-recorded="ID"> becomes the run in the json_script ID, drawn as the live page draws runs. */
-import { el, readJson } from './dom.js';
-import { createRun } from './run.js';
-import { t } from './strings.js';
+import { el, readJson } from '../js/dom.js';
+import { createRun } from '../js/run.js';
+import { t } from '../js/strings.js';
 
 function drawRecorded(snippet) {
   const outputs = snippet.outputs;

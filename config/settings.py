@@ -1,7 +1,9 @@
 """Settings, read from environment variables; every one has a working default.
 
-The readers in playground/env.py fail loudly on malformed values: a typo in a deployment should
+The readers in config/env.py fail loudly on malformed values: a typo in a deployment should
 stop the server at start, not surface as odd behaviour later. README lists every variable.
+Only plain values live here: the apps build their own limits (playground/apps.py for the kernels'
+PLAYGROUND_*, sharing/apps.py for PLAYGROUND_SNIPPET_*), so settings import no app module.
 """
 
 from __future__ import annotations
@@ -11,10 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from playground.env import env_bool, env_int, env_list, env_networks, env_str
-from playground.kernel.limits import limits_from_env
-from playground.kernel.sandbox import SandboxSettings
-from playground.snippets import snippet_limits_from_env
+from config.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,6 +85,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "playground",
+    "sharing",
+    "scratch",
 ]
 
 MIDDLEWARE = [
@@ -101,8 +102,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "playground.urls"
-ASGI_APPLICATION = "playground.asgi.application"
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -171,13 +172,6 @@ else:
 
 PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", not REDIS_URL)
 PLAYGROUND_KERNELHOST_CHANNEL = env_str("PLAYGROUND_KERNELHOST_CHANNEL", "kernelhost")
-PLAYGROUND_LIMITS = limits_from_env()
-PLAYGROUND_SNIPPET_LIMITS = snippet_limits_from_env()  # shared snippets: PLAYGROUND_SNIPPET_* (README)
-PLAYGROUND_SANDBOX = SandboxSettings(
-    enabled=env_bool("PLAYGROUND_SANDBOX", True),
-    kernel_uids=env_str("PLAYGROUND_KERNEL_UIDS", SandboxSettings.kernel_uids),  # FIRST-LAST: one uid per kernel
-    simulated_gpus=env_str("PLAYGROUND_SIMULATED_GPUS", ""),
-)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -191,7 +185,7 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"  # links out never carry a snippet's or session's address
-X_FRAME_OPTIONS = "DENY"  # except the /e/ embeds (views_snippets.py), made to be framed
+X_FRAME_OPTIONS = "DENY"  # except the /e/ embeds (sharing/views.py), made to be framed
 # No inline script or style anywhere: the page's code is in static/ and its data in
 # <script type="application/json"> blocks. Figures are data: images. The websocket's ws:/wss:
 # address is added per request (playground/headers.py). /e/ embeds may be framed by anyone.
@@ -206,7 +200,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Failed admin logins per client address and window, then 429 (playground/admin.py).
+# Failed admin logins per client address and window, then 429 (config/admin_login.py).
 ADMIN_LOGIN_FAILURES = env_int("PLAYGROUND_ADMIN_LOGIN_FAILURES", 5)
 ADMIN_LOGIN_WINDOW_S = env_int("PLAYGROUND_ADMIN_LOGIN_WINDOW_S", 900)
 
