@@ -147,6 +147,8 @@ _PROGRESS = Message(
         "elapsed_s": optional(NUMBER),
         "eta_s": optional(NUMBER),
         "epoch_time_s": optional(NUMBER),
+        "lr": optional(NUMBER),  # a fit's epoch: the optimizer's learning rate then
+        "settings": optional(OBJECT),  # a fit's first epoch: what the training panel lists
     },
 )
 _VARIABLES = Message("variables", {"id": ID, "variables": LIST, "truncated": FLAG, "memory_bytes": optional(COUNT)})

@@ -17,6 +17,8 @@ from collections.abc import Callable
 import keras
 import messages
 
+from . import fitsettings
+
 MIN_INTERVAL_S = 0.05  # at most ~20 batch updates a second; every epoch end is always sent
 
 _state = threading.local()
@@ -53,7 +55,8 @@ def _wrap(original: Callable, phase: str, send: Callable, current_id: Callable) 
         if arguments.get("verbose", "auto") in ("auto", 1, True):
             arguments["verbose"] = 0
         callbacks = list(arguments.get("callbacks") or [])
-        callbacks.append(ProgressCallback(phase, send, current_id()))
+        call = {"batch_size": _batch_size(arguments)} if phase == "fit" else {}
+        callbacks.append(ProgressCallback(phase, send, current_id(), call))
         arguments["callbacks"] = callbacks
         _state.active = True
         try:
@@ -71,9 +74,10 @@ class ProgressCallback(keras.callbacks.Callback):
     # Safe: sending only enqueues, and the counters feed nothing but the ETA.
     async_safe = True
 
-    def __init__(self, phase: str, send: Callable[[dict], None], request_id: str | None):
+    def __init__(self, phase: str, send: Callable[[dict], None], request_id: str | None, call: dict | None = None):
         super().__init__()
         self.phase = phase
+        self._call = call  # the fit's arguments worth showing; sent once, with its first epoch
         self._send = send
         self._id = request_id
         self._last_sent = 0.0
@@ -101,7 +105,15 @@ class ProgressCallback(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         elapsed = time.monotonic() - self._epoch_started
         self._record(logs)
-        self._emit("epoch", self.params.get("steps"), logs, epoch_time_s=round(elapsed, 4))
+        extra: dict = {"epoch_time_s": round(elapsed, 4), "lr": fitsettings.learning_rate(self.model)}
+        if self._call is not None:
+            extra["settings"] = fitsettings.settings(self.model, self._call)
+            self._call = None
+        self._emit("epoch", self.params.get("steps"), logs, **extra)
+
+    def on_train_end(self, logs=None):
+        # Not reached when the fit is stopped: the run's `done` ends its widget then.
+        self._emit("end", None, logs)
 
     # evaluate and predict (fit's own validation runs are reported at epoch end)
     def on_test_batch_end(self, batch, logs=None):
@@ -153,6 +165,14 @@ class ProgressCallback(keras.callbacks.Callback):
             "steps": self.params.get("steps"),
         }
         self._send(messages.progress(self._id, self.phase, event, counts, _plain(logs), **extra))
+
+
+def _batch_size(arguments: dict) -> int | None:
+    """What fit will use: the argument, Keras's 32 for arrays, unknown for datasets and generators."""
+    size = arguments.get("batch_size")
+    if isinstance(size, int) and not isinstance(size, bool):
+        return size
+    return 32 if size is None and hasattr(arguments.get("x"), "shape") else None
 
 
 def _plain(logs: dict | None) -> dict:

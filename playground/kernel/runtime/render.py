@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import figures, lossbench
+from . import figures, lossbench, modelcard
 
 EDGE_ITEMS = 3
 ELLIPSIS = "..."
@@ -102,12 +102,11 @@ def _render_model(value: keras.Model, caps: Caps) -> dict:
     lines: list[str] = []
     value.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
     summary = "\n".join(lines)[: caps.max_repr_chars]
-    params = value.count_params() if value.built else None
     return {
         "kind": "model",
         "type": type(value).__name__,
         "name": value.name,
-        "params": params,
+        **modelcard.card(value, caps.max_stats_elements),
         "summary": summary,
         "repr": safe_repr(value, caps),
     }
