@@ -21,7 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from . import clients, messages
 from .apps import kernel_limits
-from .kernel import bus, embedded, placement
+from .kernel import assist, bus, embedded, placement
 from .sendbuffer import SendBuffer
 
 HOST_CHECK_S = 3.0
@@ -38,6 +38,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.host_channel: str | None = None
         self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
         self.watcher: asyncio.Task | None = None
+        self.questions = assist.Rate()  # completion and inspection requests this socket may send
         embedded.ensure_started()
         self.placement = placement.configured()
         key = await _issued_key(self.scope)
@@ -71,6 +72,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
         except messages.ProtocolError as exc:
             await self._refuse(exc)
             return
+        question = message.type in ("complete", "inspect")
+        if question and not self.questions.allow():
+            answer = assist.empty(message.type, message.line, "rate_limited")
+            await self._send({**answer, "id": message.id})
+            return
         try:
             if self.host_channel is None:
                 await self._attach()
@@ -79,7 +85,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         except Exception as exc:
             await self._unavailable(exc, message.id)
             return
-        if message.id is not None:
+        if message.id is not None and not question:  # a question gets an answer, never a `done`
             self.pending.add(message.id)
 
     async def dispatch(self, message: dict) -> None:

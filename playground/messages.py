@@ -15,6 +15,7 @@ top-level `messages`), and the host, the consumer, the snippet store and the tes
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -154,10 +155,27 @@ _PROGRESS = Message(
 _VARIABLES = Message("variables", {"id": ID, "variables": LIST, "truncated": FLAG, "memory_bytes": optional(COUNT)})
 _DONE_FIELDS = {"id": ID, "ok": FLAG, "elapsed_ms": NUMBER}
 
+# Completion and inspection (docs/protocol.md, "The editor's questions"): the browser asks with
+# an `id`, the host asks the kernel with a `ref` of its own, the kernel's assistant thread
+# answers beside any run. What the kernel answers is capped at these sizes (kernel/assist.py).
+ASSIST_LIMITS = {"items": 200, "text": 200, "params": 32, "doc": 8000, "label": 800}
+ASSIST_REASONS = ("no_kernel", "timeout", "rate_limited", "busy")  # why an answer is empty
+ITEM_KINDS = ("module", "class", "function", "keyword", "variable", "path")
+POSITION = Field((int,))
+_WANT = Field((str,), choices=("call", "name"))
+_SHORT = Field((str,), nullable=True, max_chars=ASSIST_LIMITS["text"])
+_QUESTION = {"code": TEXT, "line": POSITION, "column": POSITION}
+_COMPLETIONS = {"items": LIST, "line": POSITION, "start": POSITION, "truncated": FLAG}
+_INSPECTION = {"name": _SHORT, "signature": Field((dict,), nullable=True), "doc": Field((str,), nullable=True)}
+_INSPECTION |= {"url": _SHORT, "value": Field((dict,), nullable=True)}
+_REASON = optional(Field((str,), choices=ASSIST_REASONS))
+
 BROWSER = _vocabulary(
     Message("execute", {"id": ID, "code": TEXT}),
     Message("interrupt", {"id": optional(ID)}),
     Message("restart", {"id": optional(ID)}),
+    Message("complete", {"id": ID, **_QUESTION}),
+    Message("inspect", {"id": ID, **_QUESTION, "want": _WANT}),
 )
 
 SERVER = _vocabulary(
@@ -178,10 +196,12 @@ SERVER = _vocabulary(
     # `cancelled`: it never ran (Interrupt emptied the queue); `stopped_by`: the limit that
     # stopped it, {"limit": name, "value": number}. Only the host sets them.
     Message("done", {**_DONE_FIELDS, "cancelled": optional(FLAG), "stopped_by": optional(OBJECT)}),
+    Message("completions", {"id": ID, **_COMPLETIONS, "reason": _REASON}),
+    Message("inspection", {"id": ID, **_INSPECTION, "reason": _REASON}),
 )
 
 # The scratch folder: the host asks, the kernel's control thread answers with the same `ref`.
-# Replies reach HTTP views (playground/files.py), never a websocket.
+# Replies reach HTTP views (scratch/transfer.py), never a websocket.
 REF = Field((str, int))
 FILE_REQUESTS = _vocabulary(
     Message("files_list", {"ref": REF}),
@@ -202,6 +222,8 @@ TO_KERNEL = _vocabulary(
     Message("execute", {"id": ID, "code": TEXT}),
     Message("interrupt", {"id": ID}),
     *FILE_REQUESTS.values(),
+    Message("complete", {"ref": REF, **_QUESTION}),
+    Message("inspect", {"ref": REF, **_QUESTION, "want": _WANT}),
 )
 
 FROM_KERNEL = _vocabulary(
@@ -213,7 +235,10 @@ FROM_KERNEL = _vocabulary(
     _VARIABLES,
     Message("done", _DONE_FIELDS),
     *FILE_REPLIES.values(),
+    Message("completions", {"ref": REF, **_COMPLETIONS}),
+    Message("inspection", {"ref": REF, **_INSPECTION}),
 )
+ASSIST_REPLIES = ("completions", "inspection")
 
 
 # A file's name, in every files_* message: one plain name in the scratch folder. Checked by the
@@ -300,6 +325,9 @@ class ClientMessage:
     type: str
     id: str | None = None
     code: str = ""
+    line: int = 0  # complete, inspect: the cursor, line from 1 and column from 0 (jedi's count)
+    column: int = 0
+    want: str = ""  # inspect: "call" (the signature being typed) or "name" (docs and value)
 
 
 def parse_client_message(text: str | None, max_code_bytes: int) -> ClientMessage:
@@ -318,7 +346,18 @@ def parse_client_message(text: str | None, max_code_bytes: int) -> ClientMessage
         raise ProtocolError(
             f"The code is {size // 1024} KiB; the limit is {max_code_bytes // 1024} KiB per run.", message["id"]
         )
-    return ClientMessage(type=message["type"], id=message.get("id"), code=code)
+    if message["type"] in ("complete", "inspect"):
+        _check_position(code, message)
+    fields = {name: message[name] for name in ("line", "column", "want") if name in message}
+    return ClientMessage(type=message["type"], id=message.get("id"), code=code, **fields)
+
+
+def _check_position(code: str, message: dict) -> None:
+    """The cursor must be in the code: lines split as CodeMirror and jedi split them."""
+    lines = re.split(r"\r\n|\r|\n", code)
+    line, column = message["line"], message["column"]
+    if not 1 <= line <= len(lines) or not 0 <= column <= len(lines[line - 1]):
+        raise ProtocolError(f"The cursor (line {line}, column {column}) is not in the code.", message["id"])
 
 
 def _sentence(text: str) -> str:
@@ -343,7 +382,8 @@ def result(request_id: str, lineno: int | None, end_lineno: int | None, value: d
 
 
 def error(request_id: str | None, ename: str, evalue: str, lineno: int | None = None, **extra: object) -> dict:
-    message = {"type": "error", "id": request_id, "ename": ename, "evalue": evalue, "traceback": [], "lineno": lineno}
+    message: dict[str, object] = {"type": "error", "id": request_id, "ename": ename, "evalue": evalue}
+    message.update(traceback=[], lineno=lineno)
     return {**message, **extra}
 
 
@@ -387,3 +427,17 @@ def files_chunk(name: str, offset: int, size: int, data_b64: str, eof: bool) -> 
 
 def files_written(name: str, size: int) -> dict:
     return {"type": "files_written", "name": name, "size": size}
+
+
+def completions(items: list, line: int, start: int, truncated: bool) -> dict:
+    return {"type": "completions", "items": items, "line": line, "start": start, "truncated": truncated}
+
+
+def inspection(
+    name: str | None = None,
+    signature: dict | None = None,
+    doc: str | None = None,
+    url: str | None = None,
+    value: dict | None = None,
+) -> dict:
+    return {"type": "inspection", "name": name, "signature": signature, "doc": doc, "url": url, "value": value}

@@ -18,6 +18,7 @@ DETACH = "kernel.detach"  # a websocket closed; {"forget": true}: no one can com
 EXECUTE = "kernel.execute"
 INTERRUPT = "kernel.interrupt"
 RESTART = "kernel.restart"
+ASSIST = "kernel.assist"  # {"owner", "reply", "request": a `complete` or `inspect`}; answered on `reply`
 FILES = "kernel.files"  # {"owner", "reply", "request": a messages.FILE_REQUESTS message}; answered on `reply`
 MESSAGE = "kernel.message"  # host -> consumer: {"texts": [<protocol JSON>, ...], "kinds": [<its type>, ...]}
 
@@ -48,6 +49,10 @@ def request(owner: str, reply: str, message: messages.ClientMessage, client: str
     base = {"owner": owner, "reply": reply, "client": client}
     if message.type == "execute":
         return {"type": EXECUTE, **base, "id": message.id, "code": message.code}
+    if message.type in ("complete", "inspect"):
+        question = {"type": message.type, "id": message.id, "code": message.code}
+        question |= {"line": message.line, "column": message.column}
+        return {"type": ASSIST, **base, "request": question | ({"want": message.want} if message.want else {})}
     kind = INTERRUPT if message.type == "interrupt" else RESTART
     return {"type": kind, **base}
 

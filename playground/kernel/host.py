@@ -18,7 +18,7 @@ from pathlib import Path
 from channels.exceptions import ChannelFull
 
 from .. import messages
-from . import admission, bus
+from . import admission, assist, bus
 from .limits import Limits
 from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
@@ -84,6 +84,9 @@ class KernelHost:
         if kind == bus.FILES:  # never starts a kernel: only a session's running one has files
             await self._files(owner, message)
             return
+        if kind == bus.ASSIST:  # nor does a question: the running kernel answers, or nobody
+            await self._assist(owner, message)
+            return
         if kind == bus.DETACH:
             await self._detach(owner, message)
             return
@@ -109,6 +112,13 @@ class KernelHost:
         if refusal:
             reply = messages.files_error(ref, "no_kernel", refusal)
             await self.reply(message["reply"], reply["type"], json.dumps(reply))
+
+    async def _assist(self, owner: str, message: dict) -> None:
+        session = self.sessions.get(owner)
+        if session is None:
+            await assist.Assistant(self).ask(None, message["request"], message["reply"])
+        else:
+            await session.ask(message["request"], message["reply"])
 
     async def _detach(self, owner: str, message: dict) -> None:
         session = self.sessions.get(owner)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import messages
+from .assist import Assistant
 from .limits import Limits
 from .pool import KernelPool
 from .process import KernelProcess
@@ -90,6 +91,7 @@ class KernelSession:
         self._announcer: asyncio.Task | None = None
         self._announced = ""  # the last state the browsers were told
         self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
+        self.assistant = Assistant(outbox)  # the editor's questions in flight (assist.py)
 
     @property
     def running(self) -> bool:
@@ -172,6 +174,11 @@ class KernelSession:
         self.process.send(request)
         return None
 
+    async def ask(self, request: dict, reply: str) -> None:
+        """An editor's question: to the kernel at once, beside any run; never starts a kernel."""
+        kernel = self.process if self.state in ("idle", "busy") else None
+        await self.assistant.ask(kernel, request, reply)
+
     def check_idle_cpu(self) -> None:
         """End the kernel if what it left running has used more CPU than allowed between runs.
 
@@ -244,6 +251,8 @@ class KernelSession:
 
     async def _on_kernel_message(self, process: KernelProcess, message: dict, text: str) -> None:
         kind, current = message["type"], self._current
+        if kind in messages.ASSIST_REPLIES and await self.assistant.answered(process, message):
+            return
         if kind in messages.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
             await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
             return

@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import datasets, devices, figures, lossbench, namespace, progress, render, repl, scratch, streams, wire
+from .completion import serve as serve_questions
 
 
 def run(sock_fd: int, config: dict) -> None:
@@ -65,6 +66,10 @@ class Kernel:
         self._interpreter = repl.Interpreter(namespace, link.send, caps)
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
+        # Completion and inspection: a thread of their own, so a slow answer delays no interrupt.
+        self._questions: queue.SimpleQueue = queue.SimpleQueue()
+        assist = (self._questions, link.send, lambda: self._interpreter.namespace)
+        threading.Thread(target=serve_questions, args=assist, name="assistant", daemon=True).start()
         _warm_up()
         link.send(messages.ready(kernel_info(config)))
 
@@ -117,6 +122,8 @@ class Kernel:
                 self._interrupt(message.get("id"))
             elif isinstance(kind, str) and kind.startswith("files_"):
                 self._link.send(scratch.handle(message))  # here, so it works while a run is busy
+            elif kind in ("complete", "inspect"):
+                self._questions.put(message)
         self._requests.put(None)
 
     def _interrupt(self, request_id: str | None) -> None:

@@ -62,7 +62,9 @@ def preload() -> None:
     import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
     import sklearn.datasets  # noqa: F401
 
-    from . import isolate, worker  # noqa: F401  (and through them render, repl, progress, streams)
+    from . import completion, isolate, worker  # noqa: F401  (and through them render, repl, progress, streams)
+
+    completion.warm_up()  # jedi's parsed stubs, in pages every kernel shares: its first completion is quick
 
 
 def die_with_parent() -> None:

@@ -1,0 +1,165 @@
+"""The editor's questions (completion, inspection) on their way to a kernel and back.
+
+They never wait behind a run: the host passes each to the kernel at once, under a `ref` of its
+own, and the kernel's assistant thread answers beside whatever runs. A question the kernel has
+not answered within DEADLINE_S, or asked of a session with no kernel, gets an empty answer
+saying why (`reason`), never an error: the editor just shows nothing. The kernel's answer is
+hostile like everything it sends: checked field by field and size by size (check_answer), and
+a malformed one ends the kernel as any message outside the protocol does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from .. import messages
+from ..messages import ASSIST_LIMITS as LIMITS
+from ..messages import Field, Message, MessageError
+
+DEADLINE_S = 2.0  # a busy kernel's answer later than this is no help to someone typing
+MAX_WAITING = 16  # questions in flight per session; more get an empty answer at once
+RATE_PER_S = 20.0  # questions one websocket may ask per second, on average ...
+BURST = 40  # ... and at once
+
+_TEXT = Field((str,), max_chars=LIMITS["text"])
+_NOTE = Field((str,), nullable=True, max_chars=LIMITS["text"])
+ITEM = Message("completion item", {"name": _TEXT, "kind": Field((str,), choices=messages.ITEM_KINDS), "detail": _NOTE})
+SIGNATURE = Message(
+    "signature",
+    {"label": Field((str,), max_chars=LIMITS["label"]), "params": messages.LIST, "index": messages.COUNT},
+)
+CARD = Message(
+    "value card",
+    {"name": _TEXT, "type": _TEXT, "kind": _TEXT, "shape": Field((list,), nullable=True), "dtype": _NOTE}
+    | {"value": _NOTE, "device": _NOTE},
+)
+API_URL = re.compile(r"https://www\.tensorflow\.org/api_docs/python/tf(/[A-Za-z0-9_]+){0,8}")
+
+
+class Outbox(Protocol):
+    async def reply(self, channel: str, kind: str, text: str) -> None: ...
+
+
+class Sender(Protocol):
+    def send(self, message: dict) -> None: ...
+    def kill(self, reason: str | None = None) -> None: ...
+
+
+@dataclass
+class Question:
+    id: str
+    kind: str  # complete | inspect
+    line: int
+    reply: str  # the websocket's channel
+    timer: asyncio.TimerHandle | None = None
+
+
+class Assistant:
+    """One session's questions in flight, each answered once: by its kernel, or empty."""
+
+    def __init__(self, outbox: Outbox):
+        self._outbox = outbox
+        self._waiting: dict[str, Question] = {}
+        self._refs = itertools.count()
+        self._late: set[asyncio.Task] = set()  # empty answers being sent for expired questions
+
+    async def ask(self, kernel: Sender | None, request: dict, reply: str) -> None:
+        question = Question(str(request["id"]), request["type"], request["line"], reply)
+        if kernel is None:
+            await self._answer(question, empty(question.kind, question.line, "no_kernel"))
+            return
+        if len(self._waiting) >= MAX_WAITING:
+            await self._answer(question, empty(question.kind, question.line, "busy"))
+            return
+        ref = f"q{next(self._refs)}"
+        self._waiting[ref] = question
+        question.timer = asyncio.get_running_loop().call_later(DEADLINE_S, self._expire, ref)
+        kernel.send({key: value for key, value in request.items() if key != "id"} | {"ref": ref})
+
+    async def answered(self, kernel: Sender, message: dict) -> bool:
+        """Pass on a kernel's `completions` or `inspection` a question waits for; False if none does."""
+        question = self._waiting.pop(str(message.get("ref")), None)
+        if question is None:
+            return False  # late or never asked: counted and dropped like any stray message
+        if question.timer is not None:
+            question.timer.cancel()
+        try:
+            answer = check_answer(message)
+        except MessageError as exc:
+            kernel.kill(f"the kernel sent an answer that is not part of the protocol: {exc}")
+            answer = empty(question.kind, question.line, "no_kernel")
+        await self._answer(question, answer)
+        return True
+
+    def _expire(self, ref: str) -> None:
+        question = self._waiting.pop(ref, None)
+        if question is not None:
+            task = asyncio.create_task(self._answer(question, empty(question.kind, question.line, "timeout")))
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+
+    async def _answer(self, question: Question, answer: dict) -> None:
+        if answer["type"] != ("completions" if question.kind == "complete" else "inspection"):
+            answer = empty(question.kind, question.line, "no_kernel")  # asked one thing, answered another
+        body = {key: value for key, value in answer.items() if key != "ref"}
+        text = json.dumps({**body, "id": question.id, "reason": answer.get("reason")})
+        await self._outbox.reply(question.reply, answer["type"], text)
+
+
+def empty(kind: str, line: int, reason: str) -> dict:
+    """The answer with nothing in it, and why."""
+    answer = messages.completions([], line, 0, False) if kind == "complete" else messages.inspection()
+    return {**answer, "reason": reason}
+
+
+def check_answer(message: dict) -> dict:
+    """A kernel's answer whose every nested part fits the protocol and its sizes; else MessageError."""
+    if message["type"] == "completions":
+        items = message["items"]
+        if len(items) > LIMITS["items"]:
+            raise MessageError(f"more than {LIMITS['items']} completions")
+        for item in items:
+            ITEM.check(_object(item))
+        return message
+    if message["signature"] is not None:
+        params = SIGNATURE.check(message["signature"])["params"]
+        if len(params) > LIMITS["params"] or not all(_TEXT.problem(p) is None for p in params):
+            raise MessageError(f"a signature has at most {LIMITS['params']} parameters of short text")
+    if message["doc"] is not None and len(message["doc"]) > LIMITS["doc"]:
+        raise MessageError(f"a docstring is at most {LIMITS['doc']} characters")
+    if message["url"] is not None and not API_URL.fullmatch(message["url"]):
+        raise MessageError("an API link must be a page of tensorflow.org's Python API")
+    if message["value"] is not None:
+        shape = CARD.check(message["value"])["shape"]
+        if shape is not None and (len(shape) > 64 or not all(d is None or type(d) is int for d in shape)):
+            raise MessageError("a shape is at most 64 integers or nulls")
+    return message
+
+
+def _object(value: object) -> dict:
+    if not isinstance(value, dict):
+        raise MessageError("each completion must be an object")
+    return value
+
+
+class Rate:
+    """A token bucket: how many questions one websocket may ask (checked by the consumer)."""
+
+    def __init__(self, per_s: float = RATE_PER_S, burst: int = BURST):
+        self._per_s, self._burst = per_s, burst
+        self._tokens, self._at = float(burst), time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._per_s)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True

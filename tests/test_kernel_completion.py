@@ -1,0 +1,151 @@
+"""Completion, signatures, docs and value cards from real kernels, asked as the websocket asks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from playground import messages
+from playground.kernel import bus
+
+pytestmark = pytest.mark.slow
+
+TENSOR = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"
+
+
+async def ask(client, kind: str, code: str, want: str | None = None, cursor: tuple[int, int] | None = None) -> dict:
+    """One question (cursor at the end of the code unless given) and its answer, checked as the page gets it."""
+    lines = code.split("\n")
+    line, column = cursor or (len(lines), len(lines[-1]))
+    question = {"type": kind, "id": uuid.uuid4().hex, "code": code, "line": line, "column": column}
+    if want:
+        question["want"] = want
+    layer = get_channel_layer()
+    reply = await layer.new_channel()
+    await layer.send(
+        settings.PLAYGROUND_KERNELHOST_CHANNEL,
+        {"type": bus.ASSIST, "owner": client.owner, "reply": reply, "request": question},
+    )
+    async with asyncio.timeout(30):
+        event = await layer.receive(reply)
+    (kind_seen, text), *rest = bus.event_items(event)
+    answer = messages.check(messages.SERVER, json.loads(text))
+    assert not rest and kind_seen == answer["type"] and answer["id"] == question["id"]
+    return answer
+
+
+def names(answer: dict) -> dict[str, dict]:
+    return {item["name"]: item for item in answer["items"]}
+
+
+async def test_typing_tf_ma_offers_matmul_as_a_function_and_math_as_a_module(kernel):
+    answer = await ask(kernel, "complete", "x = 1\ntf.ma")
+    found = names(answer)
+    assert found["matmul"]["kind"] == "function" and found["math"]["kind"] == "module"
+    assert answer["line"] == 2 and answer["start"] == 3  # what the editor replaces: `ma`
+    assert answer["reason"] is None
+
+
+async def test_a_tensor_in_the_session_completes_its_attributes_and_its_name_shows_shape_and_dtype(kernel):
+    await kernel.run(TENSOR)
+    attributes = names(await ask(kernel, "complete", "t."))
+    assert {"shape", "dtype", "numpy", "device"} <= attributes.keys()
+    assert attributes["numpy"]["kind"] == "function" and attributes["shape"]["detail"] is None
+    bound = names(await ask(kernel, "complete", "t"))
+    assert bound["t"]["detail"] == "EagerTensor (2, 3) float32"
+    assert bound["tf"]["kind"] == "module" and bound["tuple"]["kind"] == "class"
+
+
+async def test_keras_layers_complete_with_classes(kernel):
+    found = names(await ask(kernel, "complete", "keras.layers.De"))
+    assert found["Dense"]["kind"] == "class"
+
+
+async def test_the_signature_of_tf_reshape_names_the_argument_being_typed(kernel):
+    await kernel.run(TENSOR)
+    first = await ask(kernel, "inspect", "tf.reshape(", want="call")
+    assert first["signature"]["label"] == "reshape(tensor, shape, name=None)"
+    assert first["signature"]["params"] == ["tensor", "shape", "name=None"]
+    assert first["signature"]["index"] == 0
+    second = await ask(kernel, "inspect", "tf.reshape(t, ", want="call")
+    assert second["signature"]["index"] == 1 and second["name"] == "reshape"
+
+
+async def test_a_tf_name_has_its_docstring_and_its_api_page(kernel):
+    answer = await ask(kernel, "inspect", "tf.reshape(t, [3, 2])", want="name", cursor=(1, 5))
+    assert "Reshapes a tensor" in answer["doc"]
+    assert answer["url"] == "https://www.tensorflow.org/api_docs/python/tf/reshape"
+    dense = await ask(kernel, "inspect", "keras.layers.Dense", want="name", cursor=(1, 15))
+    assert dense["url"] == "https://www.tensorflow.org/api_docs/python/tf/keras/layers/Dense"
+    assert dense["doc"] and dense["value"] is None
+
+
+async def test_hovering_a_tensor_gives_its_card_with_type_shape_dtype_and_device(kernel):
+    await kernel.run(TENSOR + "\nv = tf.Variable(tf.zeros([4]))\na = np.ones((2, 2), dtype=np.int8)")
+    card = (await ask(kernel, "inspect", "t + 1", want="name", cursor=(1, 1)))["value"]
+    assert card == {
+        "name": "t",
+        "type": "EagerTensor",
+        "kind": "tensor",
+        "shape": [2, 3],
+        "dtype": "float32",
+        "value": None,
+        "device": "CPU:0",
+    }
+    variable = (await ask(kernel, "inspect", "v", want="name"))["value"]
+    assert (variable["kind"], variable["shape"], variable["device"]) == ("variable", [4], "CPU:0")
+    array = (await ask(kernel, "inspect", "a", want="name"))["value"]
+    assert (array["kind"], array["shape"], array["dtype"], array["device"]) == ("ndarray", [2, 2], "int8", None)
+
+
+async def test_questions_are_answered_while_a_fit_runs(kernel):
+    await kernel.run(TENSOR)
+    fit = await kernel.submit(
+        "model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(64), keras.layers.Dense(1)])\n"
+        "model.compile(loss='mse', optimizer='adam')\n"
+        "X = np.random.rand(20000, 8).astype('float32')\n"
+        "model.fit(X, X[:, :1], epochs=50, batch_size=32, verbose=0)"
+    )
+    while (await kernel.next_message())["type"] != "progress":
+        pass  # the fit is under way
+    answer = await ask(kernel, "complete", "t.sha")
+    assert "shape" in names(answer) and answer["reason"] is None
+    card = (await ask(kernel, "inspect", "t", want="name"))["value"]
+    assert card["shape"] == [2, 3]
+    await kernel.interrupt()
+    run = await kernel.collect(fit)
+    assert run.done["ok"] is False  # it was still running: the answers did not wait for it
+
+
+async def test_a_kernel_busy_past_the_deadline_gives_an_empty_answer_then_answers_again(kernel):
+    # The run holds the interpreter lock for 4 s (a 100 s switch interval), so no other thread
+    # of the kernel runs: the question's deadline (2 s) passes first.
+    hog = await kernel.submit(
+        "import sys, time\nsys.setswitchinterval(100)\nend = time.monotonic() + 4\n"
+        "while time.monotonic() < end:\n    pass\nsys.setswitchinterval(0.005)"
+    )
+    await asyncio.sleep(0.5)
+    late = await ask(kernel, "complete", "tf.ma")
+    assert late["items"] == [] and late["reason"] == "timeout"
+    await kernel.collect(hog)
+    assert "matmul" in names(await ask(kernel, "complete", "tf.ma"))
+
+
+async def test_a_session_without_a_kernel_gets_an_empty_answer_not_an_error(kernel_host):
+    class Nobody:
+        owner = uuid.uuid4().hex
+
+    answer = await ask(Nobody(), "inspect", "tf", want="name")
+    assert answer["reason"] == "no_kernel" and answer["doc"] is None and answer["value"] is None
+    assert Nobody.owner not in kernel_host.sessions  # a question starts no kernel
+
+
+async def test_half_typed_code_and_unknown_names_give_empty_answers(kernel):
+    assert (await ask(kernel, "inspect", "zzz(", want="call"))["signature"] is None
+    assert (await ask(kernel, "inspect", "def f(:\n  x", want="name"))["doc"] is None
+    assert (await ask(kernel, "complete", "zzqq."))["items"] == []
