@@ -12,6 +12,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Any
 
 from config.env import env_bool, env_int, env_list, env_networks, env_str
 
@@ -48,7 +49,7 @@ def persistent_secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def database_from_env(sqlite_path: str) -> dict:
+def database_from_env(sqlite_path: str) -> dict[str, Any]:
     """DATABASE_URL (postgres://user:password@host:port/name) when set; SQLite otherwise."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -64,7 +65,7 @@ def database_from_env(sqlite_path: str) -> dict:
         # Django advises against persistent connections under ASGI; a pool saves the connection
         # set-up (TCP + SCRAM authentication, ~10 ms a request measured) without them.
         database.setdefault("OPTIONS", {})["pool"] = True
-    return database
+    return dict(database)
 
 
 DATA_DIR = Path(env_str("PLAYGROUND_DATA_DIR", str(Path.home() / ".local" / "share" / "tf-playground")))

@@ -100,4 +100,6 @@ def ensure_issued_session(request: HttpRequest) -> str:
     which the response's Set-Cookie hands to the browser."""
     if issued_session_key(request.session) is None:
         request.session.cycle_key()  # the unknown key is dropped: nothing was ever stored under it
-    return request.session.session_key
+    key = request.session.session_key
+    assert key is not None  # cycle_key() saved the session under a new key
+    return key

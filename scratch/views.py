@@ -7,6 +7,7 @@ another session's files. Views check and hand off to transfer.py, which talks to
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
@@ -40,7 +41,7 @@ async def folder(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
-async def download(request: HttpRequest, name: str) -> HttpResponse:
+async def download(request: HttpRequest, name: str) -> HttpResponseBase:
     owner = await _owner(request)
     if owner is None:
         return _refusal("no_kernel", NO_SESSION)
@@ -51,7 +52,7 @@ async def download(request: HttpRequest, name: str) -> HttpResponse:
         return _refusal(exc.code, str(exc))
     response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
     response["Content-Length"] = str(size)
-    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -63,9 +64,9 @@ async def _upload(request: HttpRequest, owner: str) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
         return _refusal("bad_request", "Send the file as the multipart field 'file'.")
-    if upload.size > limit:
+    if upload.size is None or upload.size > limit:
         return _too_large(limit)
-    name = request.POST.get("name") or upload.name
+    name = request.POST.get("name") or upload.name or ""
     try:
         transfer.check_name(name)
         size = await transfer.upload(owner, name, upload.chunks(transfer.CHUNK_BYTES))

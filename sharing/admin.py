@@ -17,10 +17,8 @@ class SnippetAdmin(admin.ModelAdmin):
     search_fields = ("=id", "title", "code")
     date_hierarchy = "created"
     ordering = ("-created",)
-    fields = ("id", "link", "title", "code", "outputs", "outputs_truncated", "tf_version", "parent", "created")
-    fields += ("visibility", "moderation_note")
-    readonly_fields = ("id", "link", "title", "code", "outputs", "outputs_truncated", "tf_version", "parent")
-    readonly_fields += ("created",)
+    readonly_fields = ("id", "link", "title", "code", "outputs", "outputs_truncated", "tf_version", "parent", "created")
+    fields = (*readonly_fields, "visibility", "moderation_note")
     actions = ("remove", "unlist", "relist")
     show_full_result_count = False  # no COUNT(*) over every snippet on each page
 

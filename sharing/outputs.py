@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from playground import messages
 
@@ -22,7 +23,7 @@ class BadOutputs(ValueError):
     """The outputs cannot be stored; the message names the offending field."""
 
 
-def _field(m: dict, key: str, where: str, default: object = None) -> object:
+def _field(m: dict, key: str, where: str, default: object = None) -> Any:  # checked against its Field
     """m[key] (or `default`), checked against the field's definition in messages.SERVER."""
     value = m.get(key, default)
     problem = messages.SERVER[m["type"]].fields[key].problem(value)

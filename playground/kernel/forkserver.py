@@ -92,6 +92,8 @@ class ForkServer:
         self._pending[ref] = future
         try:
             payload = json.dumps({"op": "fork", "ref": ref, "config": config}).encode()
+            if self._control is None:
+                raise ForkServerError("the fork server is not running")
             socket.send_fds(self._control, [payload], [kernel_end.fileno()])
             pid = await asyncio.wait_for(future, self._start_timeout_s)
         except BaseException:
@@ -136,7 +138,8 @@ class ForkServer:
         if op == "ready" and self._ready and not self._ready.done():
             self._ready.set_result(True)
         elif op == "forked":
-            future = self._pending.get(message.get("ref"))
+            ref = message.get("ref")
+            future = self._pending.get(ref) if isinstance(ref, int) else None
             if future is not None and not future.done():
                 future.set_result(int(message["pid"]))
         elif op == "exited":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 HEARTBEAT_EVERY_S = 2.0
 HOST_TIMEOUT_S = 20.0  # ten missed heartbeats: a host starved of CPU for a while is not dead
@@ -58,7 +58,8 @@ class RedisPlacement:
     def __init__(self, url: str):
         import redis.asyncio as redis
 
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        # redis-py types its asyncio commands as `Awaitable[T] | T`; here every one is awaited.
+        self._redis: Any = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
 
     async def host_for(self, owner: str) -> str:
         key = OWNER_KEY.format(owner=owner)

@@ -132,7 +132,7 @@ class KernelPool:
         process.cgroup = self.cgroups.create(
             process.name, limits.memory_bytes, limits.max_processes, limits.cpu_cores_per_kernel
         )
-        if process.cgroup is not None:
+        if process.cgroup is not None and process.host_pid is not None:
             process.cgroup.add(process.host_pid)
         size = (
             f"{limits.memory_bytes / 2**30:g} GiB"

@@ -133,7 +133,7 @@ def block_downloads() -> None:
             except ImportError:
                 continue
             if hasattr(module, "load_data"):
-                module.load_data = blocked
+                vars(module)["load_data"] = blocked
     try:
         from sklearn import datasets as bundled
     except ImportError:

@@ -57,9 +57,9 @@ def _hint(exc: BaseException, line: str, namespace: dict) -> dict | None:
             "In the lesson, [...] stands for more arguments, such as epochs=10: it is not code to type. "
             "Replace it, e.g. model.fit(X_train, y_train, epochs=10).",
         )
-    if isinstance(exc, NameError) and getattr(exc, "name", None):
+    if isinstance(exc, NameError) and exc.name:
         return _name_hint(exc.name, namespace)
-    if isinstance(exc, AttributeError) and getattr(exc, "name", None) and getattr(exc, "obj", None) is not None:
+    if isinstance(exc, AttributeError) and exc.name and getattr(exc, "obj", None) is not None:
         return _attribute_hint(exc.name, exc.obj)
     for pattern in _DTYPE_MIX:
         found = pattern.search(message)
@@ -89,7 +89,7 @@ def _make(code: str, text: str, **params: object) -> dict:
 
 def _name_hint(name: str, namespace: dict) -> dict:
     candidates = [n for n in namespace if not n.startswith("_")]
-    candidates += [n for n in dir(builtins) if not n.startswith("_")] + keyword.kwlist
+    candidates += [n for n in dir(builtins) if not n.startswith("_")] + list(keyword.kwlist)
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
         return _make("name_suggest", f"{name} is not defined. Did you mean {close[0]}?", name=name, suggestion=close[0])
@@ -234,7 +234,8 @@ def _matmul(a: list[int], b: list[int]) -> dict:
 
 
 def _broadcast(a: list[int], b: list[int]) -> dict:
-    da, db = "?", "?"
+    da: int | str = "?"
+    db: int | str = "?"
     for x, y in zip(reversed(a), reversed(b), strict=False):
         if x != y and 1 not in (x, y):
             da, db = x, y

@@ -11,6 +11,7 @@ import contextlib
 import inspect
 import os
 import types
+from typing import Any
 
 import keras
 import messages
@@ -66,7 +67,7 @@ def _details(value: object) -> dict:
     return {}
 
 
-def _shape(shape: object) -> list | None:
+def _shape(shape: Any) -> list | None:
     try:
         return [None if d is None else int(d) for d in shape]
     except TypeError:  # unknown rank

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -207,7 +208,7 @@ def _finite(number: float) -> float | str:
     return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
 
 
-def _leaf_converter(dtype: np.dtype) -> Callable[[object], object]:
+def _leaf_converter(dtype: np.dtype) -> Callable[[Any], object]:
     kind = dtype.kind
     if kind == "f" or dtype.name == "bfloat16" or (kind == "V" and "float" in dtype.name):
         # str() of a float32 gives its shortest round-trip digits (0.1, not 0.10000000149011612)

@@ -64,7 +64,7 @@ def listing() -> dict:
                 continue
             if stat.S_ISREG(info.st_mode):
                 entries.append({"name": entry.name, "size": info.st_size, "mtime": int(info.st_mtime)})
-    entries.sort(key=lambda e: e["name"].lower())
+    entries.sort(key=lambda e: str(e["name"]).lower())
     usage = os.statvfs(_folder)
     return messages.files_listing(entries[:MAX_LISTED], len(entries) > MAX_LISTED, usage.f_bavail * usage.f_frsize)
 
