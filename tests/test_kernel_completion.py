@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from playground import messages
-from playground.kernel import bus
+from playground.kernel import assist, bus
 
 pytestmark = pytest.mark.slow
 
@@ -149,3 +149,27 @@ async def test_half_typed_code_and_unknown_names_give_empty_answers(kernel):
     assert (await ask(kernel, "inspect", "zzz(", want="call"))["signature"] is None
     assert (await ask(kernel, "inspect", "def f(:\n  x", want="name"))["doc"] is None
     assert (await ask(kernel, "complete", "zzqq."))["items"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_over_the_websocket_a_bad_question_is_a_protocol_error_and_a_flood_is_rate_limited(host_cleanup):
+    from tests.test_consumer import connect, receive_until
+
+    ws = await connect()
+    await receive_until(ws, lambda m: m["type"] == "status" and m["state"] == "idle")
+    bad = {"type": "complete", "id": "q-bad", "code": "tf", "line": 2, "column": 0}
+    await ws.send_to(text_data=json.dumps(bad))
+    error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
+    assert (error["ename"], error["id"]) == ("ProtocolError", "q-bad") and "not in the code" in error["evalue"]
+    for n in range(assist.BURST + 40):
+        question = {"type": "complete", "id": f"q{n}", "code": "tf.ma", "line": 1, "column": 5}
+        await ws.send_to(text_data=json.dumps(question))
+    answers = []
+    while len(answers) < assist.BURST + 40:
+        message = json.loads(await ws.receive_from(timeout=30))
+        if message["type"] == "completions":
+            answers.append(message)
+    reasons = [answer["reason"] for answer in answers]
+    assert "rate_limited" in reasons  # 80 at once: the bucket's 40 and what refills while they arrive
+    assert any("matmul" in names(answer) for answer in answers)
+    await ws.disconnect()
