@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from playground import ratelimit
@@ -32,6 +33,10 @@ DESCRIPTION_CHARS = 200
 # ---------- API ----------
 
 
+# No CSRF token, as with the Go playground's /share: a script shares in one request. A forged
+# cross-site POST could only create an anonymous, immutable snippet: it reads and changes
+# nothing of the visitor's session (docs/api.md). The rate limit still applies.
+@csrf_exempt
 @require_POST
 def api_create(request: HttpRequest) -> JsonResponse:
     limits = snippet_limits()

@@ -63,7 +63,7 @@ class Kernel:
         # that lessons written for `from tensorflow import keras` use.
         namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
         namespace.update(datasets=datasets, bench_loss=lossbench.bench_loss, training_log=progress.training_log)
-        self._interpreter = repl.Interpreter(namespace, link.send, caps)
+        self._interpreter = repl.Interpreter(namespace, self._send_after_output, caps)
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
         # Completion and inspection: a thread of their own, so a slow answer delays no interrupt.
@@ -72,6 +72,11 @@ class Kernel:
         threading.Thread(target=serve_questions, args=assist, name="assistant", daemon=True).start()
         _warm_up()
         link.send(messages.ready(kernel_info(config)))
+
+    def _send_after_output(self, message: dict) -> None:
+        """A value or error goes out after the text printed before it (a notebook places both by it)."""
+        self._capture.drain()
+        self._link.send(message)
 
     def current_id(self) -> str | None:
         return self._current_id

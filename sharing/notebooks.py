@@ -1,0 +1,133 @@
+"""Notebooks in and out: code with `# %%` cells and its recorded outputs as an .ipynb, and back.
+
+A cell is the text from one `# %%` line (kept as the cell's first line) to the next, so a
+notebook written here and opened again gives the same code, character for character. A
+notebook from elsewhere opens as its code cells, each under a `# %%` line, and its markdown
+cells as comments. Outputs are the protocol's recorded messages (sharing/outputs.py): results
+and errors go to the cell holding their line; printed text, which has no line, to the cell
+of the first line of code after the last value shown before it (the kernel sends what was
+printed before each value ahead of it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+from nbformat import v4
+
+MARKER = re.compile(r"#\s*%%")
+IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras"
+IMPORTS_TAG = "playground-imports"
+MAX_NOTEBOOK_BYTES = 4 << 20  # an uploaded .ipynb: code and outputs, which are dropped
+
+
+class NotNotebook(ValueError):
+    """The upload is not a notebook nbformat can read; says why."""
+
+
+def split_cells(code: str) -> list[str]:
+    """The code's cells, each from its `# %%` line; joined with "\\n" they are the code again."""
+    cells: list[list[str]] = []
+    for line in code.split("\n"):
+        if MARKER.match(line) or not cells:
+            cells.append([])
+        cells[-1].append(line)
+    return ["\n".join(lines) for lines in cells]
+
+
+def to_notebook(chunks: list[tuple[str, list[dict] | None]]) -> nbformat.NotebookNode:
+    """One notebook from runs of code (the whole editor, or one cell each) and their outputs.
+
+    It opens with a cell of the imports the playground makes for you, so that it runs as it is
+    in Jupyter; opened here again, that cell is left out (its tag says so)."""
+    notebook = v4.new_notebook(metadata=_METADATA)
+    notebook.cells.append(v4.new_code_cell(IMPORTS, metadata={"tags": [IMPORTS_TAG]}))
+    count = 0
+    for code, outputs in chunks:
+        cells = split_cells(code)
+        failed = outputs is None  # a chunk never run, or one whose earlier cell failed: no count
+        for source, cell_outputs in zip(cells, place_outputs(cells, outputs or []), strict=True):
+            count += not failed
+            cell = v4.new_code_cell(source, execution_count=None if failed else count)
+            cell.outputs = [_numbered(output, count) for output in cell_outputs]
+            notebook.cells.append(cell)
+            failed = failed or any(output.output_type == "error" for output in cell_outputs)
+    nbformat.validate(notebook)
+    return notebook
+
+
+def place_outputs(cells: list[str], messages: list[dict]) -> list[list]:
+    """Each cell's notebook outputs, from one run's recorded messages."""
+    cell_of, code_lines = [], []  # per line of the code: its cell, and whether it holds code
+    for index, cell in enumerate(cells):
+        for line in cell.split("\n"):
+            cell_of.append(index)
+            code_lines.append(bool(line.strip()) and not line.lstrip().startswith("#"))
+    placed: list[list] = [[] for _ in cells]
+    current = next((cell_of[i] for i, code in enumerate(code_lines) if code), 0)  # where text without a line goes
+    for message in messages:
+        output = _output(message)
+        if output is None:
+            continue
+        lineno = message.get("end_lineno") or message.get("lineno")
+        if not isinstance(lineno, int) or not 1 <= lineno <= len(cell_of):
+            placed[current].append(output)
+            continue
+        placed[cell_of[lineno - 1]].append(output)
+        # What is printed next comes from the statements after this line: the next line of code.
+        following = (cell_of[i] for i in range(lineno, len(cell_of)) if code_lines[i])
+        current = next(following, cell_of[lineno - 1]) if message["type"] == "result" else cell_of[lineno - 1]
+    return placed
+
+
+def _output(message: dict) -> nbformat.NotebookNode | None:
+    kind = message.get("type")
+    if kind == "stream":
+        return v4.new_output("stream", name=message["name"], text=message["text"])
+    if kind == "error":
+        traceback = [str(line) for line in message.get("traceback") or []]
+        return v4.new_output("error", ename=message["ename"], evalue=message["evalue"], traceback=traceback)
+    if kind != "result":
+        return None  # progress and done: the notebook has no place for them
+    value = message["value"]
+    if value.get("kind") == "figure" and isinstance(value.get("png_b64"), str):
+        return v4.new_output("display_data", data={"image/png": value["png_b64"], "text/plain": value["repr"]})
+    return v4.new_output("execute_result", data={"text/plain": value["repr"]})
+
+
+def _numbered(output: nbformat.NotebookNode, count: int) -> nbformat.NotebookNode:
+    if output.output_type == "execute_result":
+        output.execution_count = count
+    return output
+
+
+def from_notebook(text: str | bytes) -> str:
+    """The code of an .ipynb: code cells under `# %%` lines, markdown cells as comments."""
+    if len(text) > MAX_NOTEBOOK_BYTES:
+        raise NotNotebook(f"The notebook is over {MAX_NOTEBOOK_BYTES >> 20} MiB.")
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # nbformat raises several kinds (NotJSONError, ValidationError, KeyError, ...)
+        raise NotNotebook(f"This is not a notebook nbformat can read ({type(exc).__name__}).") from None
+    parts = []
+    for cell in notebook.cells:
+        if IMPORTS_TAG in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            comments = "\n".join(("# " + line).rstrip() for line in cell.source.split("\n"))
+            parts.append("# %% [markdown]\n" + comments)
+        elif cell.cell_type == "code":  # the first needs no marker: nothing comes before it
+            parts.append(cell.source if not parts or MARKER.match(cell.source) else "# %%\n" + cell.source)
+    return "\n".join(parts)
+
+
+def to_script(code: str) -> str:
+    """The .py download: the code as it is, cells and all, ending with a newline."""
+    return code if code.endswith("\n") else code + "\n"
+
+
+_METADATA = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "language_info": {"name": "python"},
+}
