@@ -21,6 +21,18 @@ TIMEOUT_S = 120.0
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's test database, with PostgreSQL's connection pool (settings: "pool") closed
+    before the database is dropped: pooled connections left open make the drop warn."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all(initialized_only=True):
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+
+
+@pytest.fixture(scope="session")
 async def kernel_host():
     """The embedded kernel host, warmed once; every kernel test shares its fork server."""
     await embedded.wait_warm()
