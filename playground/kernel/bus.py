@@ -50,7 +50,7 @@ def request(owner: str, reply: str, message: messages.ClientMessage, client: str
     if message.type == "execute":
         return {"type": EXECUTE, **base, "id": message.id, "code": message.code}
     if message.type in ("complete", "inspect"):
-        question = {"type": message.type, "id": message.id, "code": message.code}
+        question: dict[str, object] = {"type": message.type, "id": message.id, "code": message.code}
         question |= {"line": message.line, "column": message.column}
         return {"type": ASSIST, **base, "request": question | ({"want": message.want} if message.want else {})}
     kind = INTERRUPT if message.type == "interrupt" else RESTART

@@ -1,7 +1,9 @@
 /* CodeMirror 5 (a classic script run before the modules: window.CodeMirror is the page's one global), the code
-   kept in localStorage. It replaces <textarea id="code">, taking its id and name. Esc then Tab leaves it. */
+   kept in localStorage. It replaces <textarea id="code">, taking its id and name. Esc then Tab leaves it.
+   `# %%` lines divide the code into cells (as in VS Code and Jupytext): Shift+Enter runs the one under the cursor. */
 const STORAGE_KEY = 'playground.code';
 const CodeMirror = window.CodeMirror;
+const CELL = /^#\s*%%/;
 
 function stored() {
   try {
@@ -26,6 +28,7 @@ export function createEditor(textarea) {
     textarea.replaceWith(node);
   };
   const indent = (c) => (c.somethingSelected() ? c.execCommand('indentMore') : c.replaceSelection('    ', 'end'));
+  const hook = (name) => (c) => (c.state[name] ? c.state[name]() : CodeMirror.Pass); // set by assist.js, main.js
   const cm = CodeMirror(place, {
     value: stored() || textarea.value,
     mode: { name: 'python', version: 3 },
@@ -39,7 +42,10 @@ export function createEditor(textarea) {
     viewportMargin: 20,
     extraKeys: {
       Tab: (c) => (escArmed ? CodeMirror.Pass : indent(c)),
-      'Shift-Tab': (c) => (escArmed ? CodeMirror.Pass : c.execCommand('indentLess')),
+      // Shift+Tab shows the docs of the name at the cursor, as in Jupyter; with a selection it dedents.
+      'Shift-Tab': (c) => (escArmed ? CodeMirror.Pass : c.somethingSelected() || !c.state.docs ? c.execCommand('indentLess') : c.state.docs()),
+      'Shift-Enter': hook('runCell'),
+      'Ctrl-Space': hook('complete'),
     },
   });
   const input = cm.getInputField();
@@ -71,8 +77,22 @@ export function createEditor(textarea) {
     saveTimer = setTimeout(save, 300);
   });
 
+  /* The cell holding `line` (from 0): its code, from its `# %%` line to the next; its first line; the next cell's. */
+  function cellAt(line) {
+    let [from, to] = [line, line + 1];
+    while (from > 0 && !CELL.test(cm.getLine(from))) from -= 1;
+    while (to < cm.lineCount() && !CELL.test(cm.getLine(to))) to += 1;
+    return { code: cm.getRange({ line: from, ch: 0 }, { line: to, ch: 0 }).replace(/\n$/, ''), offset: from, next: to };
+  }
+
   return {
+    cm,
     value: () => cm.getValue(),
+    cell: () => cellAt(cm.getCursor().line),
+    // Whether the lines from `offset` still hold `code` (else a run's line numbers would point elsewhere).
+    holds: (code, offset) => cm.getRange({ line: offset, ch: 0 }, { line: offset + code.split('\n').length, ch: 0 }).replace(/\n$/, '') === code,
+    // After a cell ran: into the next one, past its `# %%` line, or to the end.
+    toCellAt: (line) => cm.setCursor(line < cm.lineCount() ? { line: line + 1, ch: 0 } : { line: cm.lastLine(), ch: 1e9 }),
     setValue(code) {
       cm.setValue(code);
       cm.setCursor(0, 0);
@@ -130,9 +150,14 @@ function createMarks(cm) {
     bookmarks.push(mark);
   }
 
-  function clearAnnotations() {
-    bookmarks.forEach((mark) => mark.clear());
-    bookmarks = [];
+  /* Those on lines first…last (from 1), or all: a cell's run leaves the other cells' results by their lines. */
+  function clearAnnotations(first = 1, last = Infinity) {
+    bookmarks = bookmarks.filter((mark) => {
+      const at = mark.find();
+      const inside = !at || (at.line + 1 >= first && at.line + 1 <= last);
+      if (inside) mark.clear();
+      return !inside;
+    });
   }
 
   /* Lines may have moved: the highlight goes, the summaries fade. */

@@ -171,10 +171,12 @@ def warm_up() -> None:
     their classes; NumPy arrays are safe to make."""
     import numpy as np
     import tensorflow as tf
+    from tensorflow.python.framework.ops import EagerTensor
+    from tensorflow.python.ops.resource_variable_ops import ResourceVariable
 
     names = {"tf": tf, "np": np, "keras": tf.keras, "a": np.ones(1), "__builtins__": __builtins__}
-    questions = ["tf.ma", "keras.layers.De", "np.ar", "a.", "pri", "[1].", "''.s", "{}.", "keras.Sequential."]
-    questions += [f"def f(x: {kind}):\n    x." for kind in ("tf.Tensor", "tf.Variable", "keras.Model")]
+    names |= {"E": EagerTensor, "V": ResourceVariable, "M": tf.keras.Model}
+    questions = ["tf.ma", "keras.layers.De", "np.ar", "a.", "pri", "[1].", "''.s", "{}.", "E.", "V.", "M."]
     for code in questions:
         with contextlib.suppress(Exception):
             jedi.Interpreter(code, [names]).complete()
