@@ -8,6 +8,7 @@ import { createSession } from './session.js';
 import { createRecorder, setUpSharing } from '../sharing/share.js';
 import { createAnnouncer, createStatusLine } from './status.js';
 import { t } from './strings.js';
+import { createTrainingPanel } from './training.js';
 
 const $ = (id) => document.getElementById(id);
 const pageData = $('playground').dataset; // the template's URLs and the kind of page
@@ -29,6 +30,7 @@ const session = createSession({
     memory: statusEl.querySelector('[data-role="memory"]'),
     bench: (name) => session.run(`bench_loss(${name})`),
   }),
+  training: createTrainingPanel($('training')),
   onSent: recorder.sent,
   onMessage(m) {
     recorder.message(m);

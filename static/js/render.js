@@ -2,6 +2,7 @@
 import { button, el, scrollablePre } from './dom.js';
 import { formatBytes, formatInt, formatShape, nonFinite, num4 } from './format.js';
 import { heatmap } from './heatmap.js';
+import { renderModel } from './modelcard.js';
 import { t } from './strings.js';
 
 // Elided values' marker, only in a summary (a string may be "..."). Set for each array drawn.
@@ -160,12 +161,6 @@ export function summarize(v) {
 function renderText(v) {
   const text = String(v.repr);
   return text.includes('\n') || text.length > 120 ? scrollablePre('repr', text) : code(text, 'inline-repr');
-}
-
-function renderModel(v) {
-  const head = el('div', 'card-head', badge('model'), v.name && code(v.name, 'var-name'));
-  if (v.params !== null) head.append(meta(t('params', { n: formatInt(v.params) })));
-  return el('div', 'card card-model', head, scrollablePre('summary', v.summary || v.repr));
 }
 
 function image(png, alt) {

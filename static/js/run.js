@@ -5,13 +5,15 @@ import { finite, firstLine, formatDuration, lineLabel } from './format.js';
 import { createProgress } from './progress.js';
 import { renderValue } from './render.js';
 import { hasString, t } from './strings.js';
+import { createTrainingPanel } from './training.js';
 
 const MAX_STREAM_CHARS = 200000; // an output <pre>; older text is dropped
 const MAX_RUN_ITEMS = 1000; // beyond this, output joins the last <pre>
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** code: listed when opened; titleId: the heading's id, which then names the block. */
-export function createRun({ title, code = null, className = '', titleId = null }) {
+/** training: the page's training panel; a recorded run's fits get one of their own. */
+export function createRun({ title, code = null, className = '', titleId = null, training = null }) {
   const heading = el('h3', 'run-title', title);
   const [label, time] = [el('span', 'run-label'), el('span', 'run-time')];
   const article = el('article', 'run ' + className, el('div', 'run-head', heading, el('span', 'run-state', label, ' ', time)));
@@ -61,9 +63,10 @@ export function createRun({ title, code = null, className = '', titleId = null }
   function progress(m, stop) {
     let widget = widgets.get(m.phase);
     if (!widget) {
-      widget = createProgress(m.phase, stop);
+      widget = createProgress(m.phase, stop, () => (training ||= createTrainingPanel()).begin(title));
       widgets.set(m.phase, widget);
       add(widget.el);
+      if (training && !training.el.isConnected) add(training.el);
     }
     if (widget.update(m)) widgets.delete(m.phase);
   }

@@ -19,7 +19,7 @@ function newId() {
 }
 
 /** connectOnRun: a link's page starts no session before its first Run. */
-export function createSession({ wsPath, connectOnRun, editor, output, status, announce, variables, onSent, onMessage }) {
+export function createSession({ wsPath, connectOnRun, editor, output, status, announce, variables, training, onSent, onMessage }) {
   const runs = new Map(); // id -> {id, n, code, view, pending, lost, generation}, oldest first
   let runCount = 0;
   let conn = connectOnRun ? 'dormant' : 'connecting';
@@ -130,7 +130,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
 
   function addRun(code) {
     const n = ++runCount;
-    const view = createRun({ title: t('run_title', { n }), titleId: 'run-title-' + n, code, className: 'is-pending' });
+    const view = createRun({ title: t('run_title', { n }), titleId: 'run-title-' + n, code, className: 'is-pending', training });
     view.setWaiting(false);
     const entry = { id: newId(), n, code, view, pending: true, lost: false, generation: socket.generation() };
     output.add(view.el);
@@ -173,6 +173,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     if (!socket || !socket.send({ type: 'restart' })) return;
     editor.clearLine();
     variables.clear();
+    training.clear(); // a new kernel: its runs start over
     output.divider(t('restart_divider'));
   }
 
