@@ -10,6 +10,7 @@ malformed field is refused naming the field.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -96,7 +97,7 @@ def _progress(m: dict, where: str) -> dict:
         if messages.NUMBER.problem(value):
             raise BadOutputs(f"{where}.logs.{key} {messages.NUMBER.problem(value)}")
     counts = {key: _field(m, key, where) for key in ("epoch", "epochs", "step", "steps")}
-    return {
+    cleaned = {
         "type": "progress",
         "phase": _text(m, "phase", where, limit=MAX_NAME_CHARS),
         "event": _text(m, "event", where, limit=MAX_NAME_CHARS),
@@ -104,6 +105,26 @@ def _progress(m: dict, where: str) -> dict:
         "logs": {str(k)[:MAX_NAME_CHARS]: v for k, v in logs.items()},
         "epoch_time_s": _field(m, "epoch_time_s", where),
     }
+    if m.get("lr") is not None:  # the training panel's curves: the learning rate, and a fit's settings
+        cleaned["lr"] = _field(m, "lr", where)
+    if m.get("settings") is not None:
+        cleaned["settings"] = _settings(_field(m, "settings", where))
+    return cleaned
+
+
+# A fit's settings as the kernel sends them (docs/protocol.md, progress `settings`): known keys only.
+SETTINGS = {"model": str, "optimizer": str, "learning_rate": float, "schedule": str, "loss": str}
+SETTINGS |= {"batch_size": int, "params": int}
+
+
+def _settings(settings: dict) -> dict:
+    def kept(value: object, kind: type) -> object:
+        if kind is str:
+            return value[:MAX_NAME_CHARS] if isinstance(value, str) else None
+        number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return value if number and (kind is float or isinstance(value, int)) else None
+
+    return {key: kept(settings.get(key), kind) for key, kind in SETTINGS.items()}
 
 
 def _done(m: dict, where: str) -> dict:
@@ -141,7 +162,7 @@ def clean_outputs(raw: object, max_bytes: int) -> tuple[list[dict], bool]:
         cleaner = CLEANERS.get(message["type"])
         if cleaner is not None:
             cleaned.append(cleaner(message, where))
-    return cap(summarise_progress(cleaned), max_bytes)
+    return cap(thin_epochs(summarise_progress(cleaned), int(max_bytes * EPOCHS_SHARE)), max_bytes)
 
 
 def summarise_progress(messages: list[dict]) -> list[dict]:
@@ -162,6 +183,27 @@ def summarise_progress(messages: list[dict]) -> list[dict]:
             last_batch.pop(phase, None)
         kept.append(message)
     return kept
+
+
+EPOCHS_SHARE = 0.5  # of the outputs' bytes, at most, for epoch ends; a longer fit is thinned evenly
+
+
+def thin_epochs(messages: list[dict], budget: int) -> list[dict]:
+    """Every k-th epoch end, k as small as fits `budget`, so that a long fit's curves still span all of it:
+    each fit's first epoch (its settings) and last are kept, and of the batch updates only the last."""
+    progress = [i for i, m in enumerate(messages) if m["type"] == "progress" and m["event"] in ("epoch", "batch")]
+    ends = [i for i in progress if messages[i]["event"] == "epoch"]
+    size = sum(_size(messages[i]) for i in progress)
+    if size <= budget:
+        return messages
+    step = math.ceil(size / max(budget, 1))
+    drop = {i for i in progress[:-1] if messages[i]["event"] == "batch"}
+    for n, i in enumerate(ends):
+        after = messages[ends[n + 1]]["epoch"] if n + 1 < len(ends) else None
+        is_last = after is None or messages[i]["epoch"] is None or after <= messages[i]["epoch"]  # a new fit next
+        if n % step and "settings" not in messages[i] and not is_last:
+            drop.add(i)
+    return [m for i, m in enumerate(messages) if i not in drop]
 
 
 def _size(message: dict) -> int:

@@ -64,8 +64,8 @@ async def run_to_the_end(page, code: str) -> None:
     assert await page.locator(".run.is-failed").count() == 0, await page.locator("#output").inner_text()
 
 
-async def y_axis(page, metric: str) -> str:
-    canvas = page.locator(f".chart:has(figcaption:text-is('{metric}')) canvas[role=img]")
+async def y_axis(where, metric: str) -> str:
+    canvas = where.locator(f".chart:has(figcaption:text-is('{metric}')) canvas[role=img]")
     return await canvas.get_attribute("aria-label")
 
 
@@ -146,6 +146,19 @@ async def test_the_lessons_model_is_a_card_of_its_layers_with_their_parameter_co
     assert await weights.first.locator("canvas.histogram").is_visible()
     await card.scroll_into_view_if_needed()
     await card.screenshot(path=str(SHOTS / "model-card.png"))
+
+
+async def test_a_shared_link_draws_the_curves_and_settings_it_recorded(page):
+    await run_to_the_end(page, DATA + fit(0.01, 12))
+    await page.click("#share")
+    await page.wait_for_function("() => document.querySelector('#share-url').value !== ''", timeout=30_000)
+    viewer = await page.context.browser.new_page()
+    await viewer.goto(await page.input_value("#share-url"))
+    recorded = viewer.locator("#output .run-recorded .training")
+    await recorded.wait_for(timeout=30_000)
+    cells = await recorded.locator("table.runs tbody tr td").all_inner_texts()
+    assert cells[2:8] == ["SGD", "0.01", "mse", "16", "12/12", "49"]
+    assert (await y_axis(recorded, "loss")).startswith("loss by epoch; y axis: ")
 
 
 async def test_restart_empties_the_training_panel(page):

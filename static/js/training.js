@@ -115,7 +115,7 @@ export function createTrainingPanel(root = el('section', 'training')) {
       finite(s.learning_rate) === null ? '' : (tick(s.learning_rate) + ' ' + text(s.schedule)).trim(),
       text(s.loss),
       finite(s.batch_size) ?? '',
-      last + 1 + (run.asked ? '/' + run.asked : ''),
+      run.epochs[last] + (run.asked ? '/' + run.asked : ''),
       finite(s.params) === null ? '' : formatInt(s.params),
       times.length ? formatDuration((1000 * times.reduce((a, b) => a + b)) / times.length) : '',
       final.join(' · '),
