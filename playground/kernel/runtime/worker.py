@@ -22,7 +22,7 @@ import messages
 import numpy as np
 import tensorflow as tf
 
-from . import datasets, devices, figures, lossbench, namespace, progress, render, repl, scratch, streams, wire
+from . import datasets, devices, figures, lossbench, namespace, progress, render, repl, scratch, streams, tfconfig, wire
 from .completion import serve as serve_questions
 
 
@@ -57,6 +57,8 @@ class Kernel:
             setattr(caps, name, value)
         self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
         progress.install(link.send, self.current_id)
+        tfconfig.explain_errors()
+        self._fresh_start = tfconfig.FreshStart(config.get("gpu"))  # tf.config calls in a first run
         datasets.block_downloads()
         scratch.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
@@ -98,6 +100,7 @@ class Kernel:
             self._current_id = request_id
         self._capture.start_run()
         signal.signal(signal.SIGINT, self._on_sigint)  # the previous snippet may have replaced it
+        self._fresh_start.before_run(str(request.get("code", "")))
         ok = self._interpreter.run(request_id, str(request.get("code", "")), self._set_in_user_code)
         figures.flush(self._link.send, request_id)  # plots show at the end of the run, as in a notebook
         self._capture.drain()
