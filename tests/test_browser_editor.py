@@ -104,7 +104,7 @@ async def test_shift_enter_runs_the_cell_under_the_cursor_keeps_other_results_an
     await page.focus("#code")
     await page.keyboard.press("Shift+Enter")
     runs = page.locator("#output .run")
-    await runs.nth(1).get_by_text("line 2").first.wait_for(timeout=20_000)
+    await runs.nth(1).get_by_text("line 3").first.wait_for(timeout=20_000)  # the cell's own line numbers
     second = await runs.nth(1).inner_text()
     assert "b = tf.zeros([3])" in second and "a = tf.ones" not in second and "c = 3" not in second
     await page.locator(".cm-result:not(.is-stale)").nth(0).wait_for(timeout=5_000)

@@ -1,5 +1,5 @@
-/* The editor asks the kernel (docs/protocol.md): completions (show-hint), signatures, docs and values (Shift+Tab,
-   hover). Columns travel in code points, as Python counts. */
+/* Completions (show-hint), signatures, docs and values (Shift+Tab, hover) from the kernel (docs/protocol.md).
+   Columns travel in code points, as Python counts. */
 import { el } from './dom.js';
 import { t } from './strings.js';
 
@@ -16,7 +16,7 @@ export function createAssist(cm, send) {
   function ask(type, pos, want) {
     const id = 'q' + ++n;
     const column = [...cm.getLine(pos.line).slice(0, pos.ch)].length;
-    if (waiting.size > 50) waiting.clear(); // answers lost with a connection
+    if (waiting.size > 50) waiting.clear(); // answered, or lost
     return new Promise((ok) => (send({ type, id, code: cm.getValue(), line: pos.line + 1, column, want }) ? waiting.set(id, ok) : ok(null)));
   }
 
@@ -27,7 +27,6 @@ export function createAssist(cm, send) {
     const row = (i) => (li) => li.append(i.name, el('span', 'hint-detail', i.detail), el('span', 'hint-kind', i.kind));
     return { from: { line: m.line - 1, ch }, to: c.getCursor(), list: m.items.map((i) => ({ text: i.name, render: row(i) })) };
   }
-  const complete = () => cm.showHint({ hint, completeSingle: false });
 
   function show(node, pos, above) {
     tip.replaceChildren(node);
@@ -38,13 +37,10 @@ export function createAssist(cm, send) {
   }
 
   async function signature(pos) {
-    const s = (await ask('inspect', pos, 'call'))?.signature;
+    const m = await ask('inspect', pos, 'call');
+    const s = m?.signature;
     if (!s) return hide();
-    let at = s.label.indexOf('(') + 1;
-    s.params.slice(0, s.index ?? 0).forEach((p) => (at = s.label.indexOf(p, at) + p.length));
-    const p = s.params[s.index];
-    const i = p ? s.label.indexOf(p, at) : -1;
-    show(el('code', 'tip-signature', ...(i < 0 ? [s.label] : [s.label.slice(0, i), el('b', null, p), s.label.slice(i + p.length)])), pos, true);
+    show(el('code', 'tip-signature', m.name + '(', ...s.params.flatMap((p, i) => [i ? ', ' : '', i === s.index ? el('b', null, p) : p]), ')'), pos, true);
   }
 
   // full: Shift+Tab's whole docstring; a hover shows its start.
@@ -58,7 +54,7 @@ export function createAssist(cm, send) {
     show(el('div', null, head, m.doc && el('pre', 'tip-doc', full ? m.doc : m.doc.split('\n\n', 2).join('\n\n')), link), pos);
   }
 
-  cm.state.complete = complete;
+  const complete = (cm.state.complete = () => cm.showHint({ hint, completeSingle: false }));
   cm.state.docs = () => {
     const pos = cm.getCursor();
     docs(cm.getLine(pos.line)[pos.ch - 1] === '(' ? { line: pos.line, ch: pos.ch - 1 } : pos, true);
@@ -73,8 +69,7 @@ export function createAssist(cm, send) {
   cm.on('keypress', (c, e) => '(,)'.includes(e.key) && setTimeout(() => (e.key === ')' || !code(c.getCursor()) ? hide() : signature(c.getCursor()))));
   cm.on('keydown', (c, e) => e.key === 'Escape' && hide());
   cm.on('blur', hide);
-  const area = cm.getWrapperElement();
-  area.addEventListener('mousemove', (e) => {
+  cm.getWrapperElement().addEventListener('mousemove', (e) => {
     clearTimeout(hover);
     hover = setTimeout(() => {
       const at = cm.coordsChar({ left: e.clientX, top: e.clientY }, 'window');
@@ -82,13 +77,5 @@ export function createAssist(cm, send) {
       if (/variable|property|builtin|def/.test(cm.getTokenTypeAt(pos))) docs(pos, false);
     }, 450);
   });
-  area.addEventListener('mouseleave', () => clearTimeout(hover));
-
-  /* A `completions` or `inspection` from the server. */
-  return {
-    answer(m) {
-      waiting.get(m.id)?.(m);
-      waiting.delete(m.id);
-    },
-  };
+  return { answer: (m) => waiting.get(m.id)?.(m) }; // ids: q1, q2, …
 }

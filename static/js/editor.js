@@ -1,6 +1,6 @@
 /* CodeMirror 5 (a classic script run before the modules: window.CodeMirror is the page's one global), the code
    kept in localStorage. It replaces <textarea id="code">, taking its id and name. Esc then Tab leaves it.
-   `# %%` lines divide the code into cells (as in VS Code and Jupytext): Shift+Enter runs the one under the cursor. */
+   `# %%` lines start cells, as in VS Code and Jupytext. */
 const STORAGE_KEY = 'playground.code';
 const CodeMirror = window.CodeMirror;
 const CELL = /^#\s*%%/;
@@ -28,7 +28,7 @@ export function createEditor(textarea) {
     textarea.replaceWith(node);
   };
   const indent = (c) => (c.somethingSelected() ? c.execCommand('indentMore') : c.replaceSelection('    ', 'end'));
-  const hook = (name) => (c) => (c.state[name] ? c.state[name]() : CodeMirror.Pass); // set by assist.js, main.js
+  const hook = (name) => (c) => (c.state[name] ? c.state[name]() : CodeMirror.Pass); // from assist.js, main.js
   const cm = CodeMirror(place, {
     value: stored() || textarea.value,
     mode: { name: 'python', version: 3 },
@@ -42,7 +42,7 @@ export function createEditor(textarea) {
     viewportMargin: 20,
     extraKeys: {
       Tab: (c) => (escArmed ? CodeMirror.Pass : indent(c)),
-      // Shift+Tab shows the docs of the name at the cursor, as in Jupyter; with a selection it dedents.
+      // Docs, as in Jupyter; a selection is dedented.
       'Shift-Tab': (c) => (escArmed ? CodeMirror.Pass : c.somethingSelected() || !c.state.docs ? c.execCommand('indentLess') : c.state.docs()),
       'Shift-Enter': hook('runCell'),
       'Ctrl-Space': hook('complete'),
@@ -77,22 +77,22 @@ export function createEditor(textarea) {
     saveTimer = setTimeout(save, 300);
   });
 
-  /* The cell holding `line` (from 0): its code, from its `# %%` line to the next; its first line; the next cell's. */
-  function cellAt(line) {
-    let [from, to] = [line, line + 1];
-    while (from > 0 && !CELL.test(cm.getLine(from))) from -= 1;
-    while (to < cm.lineCount() && !CELL.test(cm.getLine(to))) to += 1;
-    return { code: cm.getRange({ line: from, ch: 0 }, { line: to, ch: 0 }).replace(/\n$/, ''), offset: from, next: to };
-  }
+  const range = (from, to) => cm.getRange({ line: from, ch: 0 }, { line: to, ch: 0 }).replace(/\n$/, '');
 
   return {
     cm,
     value: () => cm.getValue(),
-    cell: () => cellAt(cm.getCursor().line),
+    // The cursor's cell and its first line; the cursor moves on to the next cell.
+    takeCell() {
+      let from = cm.getCursor().line;
+      let to = from + 1;
+      while (from > 0 && !CELL.test(cm.getLine(from))) from -= 1;
+      while (to < cm.lineCount() && !CELL.test(cm.getLine(to))) to += 1;
+      cm.setCursor(to < cm.lineCount() ? { line: to + 1, ch: 0 } : { line: to, ch: 0 });
+      return { code: range(from, to), offset: from };
+    },
     // Whether the lines from `offset` still hold `code` (else a run's line numbers would point elsewhere).
-    holds: (code, offset) => cm.getRange({ line: offset, ch: 0 }, { line: offset + code.split('\n').length, ch: 0 }).replace(/\n$/, '') === code,
-    // After a cell ran: into the next one, past its `# %%` line, or to the end.
-    toCellAt: (line) => cm.setCursor(line < cm.lineCount() ? { line: line + 1, ch: 0 } : { line: cm.lastLine(), ch: 1e9 }),
+    holds: (code, offset) => range(offset, offset + code.split('\n').length) === code,
     setValue(code) {
       cm.setValue(code);
       cm.setCursor(0, 0);
@@ -150,7 +150,7 @@ function createMarks(cm) {
     bookmarks.push(mark);
   }
 
-  /* Those on lines first…last (from 1), or all: a cell's run leaves the other cells' results by their lines. */
+  // On lines first…last (from 1): a cell's run leaves the others' results.
   function clearAnnotations(first = 1, last = Infinity) {
     bookmarks = bookmarks.filter((mark) => {
       const at = mark.find();

@@ -1,7 +1,9 @@
 /* Entry point of the playground page (/ and /s/<id>): its parts, wired. URLs come from the template. */
+import { createAssist } from './assist.js';
 import { readJson } from './dom.js';
 import { createEditor } from './editor.js';
 import { createFilesPanel } from '../scratch/files.js';
+import { setUpNotebooks } from './notebook.js';
 import { createOutput } from './output.js';
 import { createVariablesPanel } from './panels.js';
 import { createSession } from './session.js';
@@ -34,9 +36,16 @@ const session = createSession({
   onSent: recorder.sent,
   onMessage(m) {
     recorder.message(m);
+    assist.answer(m); // completions, inspection
     if (m.type === 'status' && m.state === 'idle') files.refresh();
   },
 });
+const assist = createAssist(editor.cm, (m) => session.send(m));
+editor.cm.state.runCell = () => {
+  const cell = editor.takeCell(); // Shift+Enter
+  session.run(cell.code, cell.offset);
+};
+setUpNotebooks(editor, recorder, pageData);
 const snippet = readJson('snippet-data'); // on a link's page
 setUpSharing({
   shareButton: $('share'),

@@ -1,8 +1,9 @@
-/* Notebooks in and out (docs/api.md): .ipynb with the outputs recorded (whole runs or cell runs), .py; open or drop. */
+/* Notebooks in and out (docs/api.md): download .ipynb or .py; open or drop .ipynb or .py. */
 import { el } from './dom.js';
 import { t } from './strings.js';
 
-export function setUpNotebooks({ editor, recorder, urls, buttons, status }) {
+export function setUpNotebooks(editor, recorder, urls) {
+  const [$, status] = [(id) => document.getElementById(id), document.getElementById('notebook-status')];
   function save(blob, name) {
     const link = Object.assign(el('a'), { href: URL.createObjectURL(blob), download: name });
     link.click();
@@ -19,21 +20,21 @@ export function setUpNotebooks({ editor, recorder, urls, buttons, status }) {
     const code = editor.value();
     const whole = recorder.outputsFor(code);
     const cells = whole ? [{ code, outputs: whole }] : code.split(/\n(?=#\s*%%)/).map((c) => ({ code: c, outputs: recorder.outputsFor(c) }));
-    const answer = await post(urls.notebook, JSON.stringify({ cells }), 'application/json');
+    const answer = await post(urls.notebookUrl, JSON.stringify({ cells }), 'application/json');
     if (answer) save(await answer.blob(), 'playground.ipynb');
   }
 
   async function open(file) {
     const text = await file.text();
     if (!/\.ipynb$/i.test(file.name)) return editor.setValue(text);
-    const answer = await post(urls.notebookCode, text, 'application/x-ipynb+json');
+    const answer = await post(urls.notebookCodeUrl, text, 'application/x-ipynb+json');
     if (!answer) return;
     editor.setValue((await answer.json()).code);
   }
 
-  buttons.ipynb.addEventListener('click', downloadNotebook);
-  buttons.py.addEventListener('click', () => save(new Blob([editor.value().replace(/\n?$/, '\n')], { type: 'text/x-python' }), 'playground.py'));
-  buttons.open.addEventListener('change', () => buttons.open.files[0] && open(buttons.open.files[0]));
+  $('download-ipynb').addEventListener('click', downloadNotebook);
+  $('download-py').addEventListener('click', () => save(new Blob([editor.value().replace(/\n?$/, '\n')]), 'playground.py'));
+  $('open-notebook').addEventListener('change', (e) => e.target.files[0] && open(e.target.files[0]));
   editor.cm.on('drop', (c, e) => {
     const file = e.dataTransfer.files[0];
     if (!file) return;

@@ -29,7 +29,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
   let socket = null;
   const showStatus = () => status.render(conn, kernel, retryDelay);
   const open = () => connect(wsPath, { onState: onConnectionState, onMessage: receive });
-  const holdsCodeOf = (run) => editor.value() === run.code; // else its line numbers may not match
+  const holdsCodeOf = (run) => editor.holds(run.code, run.offset); // else its line numbers may not match
 
   const forRun = (handle) => (m) => runs.has(m.id) && handle(runs.get(m.id), m);
   const onRunError = forRun(onError);
@@ -83,21 +83,21 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
   function onResult(run, m) {
     const row = run.view.result(m);
     const line = finite(m.end_lineno) || finite(m.lineno);
-    if (line && holdsCodeOf(run)) editor.annotate(line, summarize(m.value), null, () => row.scrollIntoView({ block: 'nearest' }));
+    if (line && holdsCodeOf(run)) editor.annotate(line + run.offset, summarize(m.value), null, () => row.scrollIntoView({ block: 'nearest' }));
   }
 
   function onError(run, m) {
     const n = finite(m.lineno);
     const box = run.view.error(m, () => showErrorLine(run, n));
     if (!(n >= 1) || !holdsCodeOf(run)) return;
-    editor.markLine(n);
-    editor.annotate(n, '✗ ' + m.ename, 'cm-result-error', () => box.scrollIntoView({ block: 'nearest' }));
+    editor.markLine(n + run.offset);
+    editor.annotate(n + run.offset, '✗ ' + m.ename, 'cm-result-error', () => box.scrollIntoView({ block: 'nearest' }));
   }
 
   function showErrorLine(run, n) {
     if (!holdsCodeOf(run)) return run.view.showCodeLine(n);
-    editor.markLine(n);
-    editor.goToLine(n);
+    editor.markLine(n + run.offset);
+    editor.goToLine(n + run.offset);
   }
 
   function onDone(run, m) {
@@ -128,11 +128,11 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     }
   }
 
-  function addRun(code) {
+  function addRun(code, offset) {
     const n = ++runCount;
     const view = createRun({ title: t('run_title', { n }), titleId: 'run-title-' + n, code, className: 'is-pending', training });
     view.setWaiting(false);
-    const entry = { id: newId(), n, code, view, pending: true, lost: false, generation: socket.generation() };
+    const entry = { id: newId(), n, code, offset, view, pending: true, lost: false, generation: socket.generation() };
     output.add(view.el);
     runs.set(entry.id, entry);
     for (const [id, old] of runs) {
@@ -143,7 +143,8 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     return entry;
   }
 
-  function run(source) {
+  // cellStart: a cell's first line (from 0), when a cell runs alone.
+  function run(source, cellStart = null) {
     if (!socket) {
       socket = open(); // a link's page: start the session, then run
       runOnOpen = true;
@@ -153,9 +154,10 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     const code = typeof source === 'string' ? source : editor.value();
     if (!code.trim()) return;
     editor.clearLine();
-    editor.clearAnnotations();
+    const offset = cellStart ?? 0;
+    editor.clearAnnotations(offset + 1, cellStart === null ? Infinity : offset + code.split('\n').length);
     editor.save();
-    const entry = addRun(code);
+    const entry = addRun(code, offset);
     onSent({ id: entry.id, code });
     if (!socket.send({ type: 'execute', id: entry.id, code })) {
       entry.pending = false;
@@ -188,5 +190,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
 
   if (!connectOnRun) socket = open(); // last: it calls back at once
   showStatus();
-  return { run, interrupt, restart, clear };
+  // assist.js's questions; false when not connected.
+  const send = (message) => socket !== null && socket.send(message);
+  return { run, interrupt, restart, clear, send };
 }
