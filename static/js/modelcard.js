@@ -1,5 +1,5 @@
-/* A Keras model as a card (docs/protocol.md, "Model card"): its layers with totals, and once built a toggle for each
-   weight's statistics and histogram. A value without layers (an older recording) shows its summary text. */
+/* A Keras model as a card (docs/protocol.md, "Model card"): its layers with totals; once built, each weight's
+   statistics and histogram behind a toggle. An older recording, without layers, shows its summary text. */
 import { button, el, scrollablePre } from './dom.js';
 import { formatInt, formatShape, num4 } from './format.js';
 import { t } from './strings.js';
@@ -10,7 +10,7 @@ const n4 = (x) => (x === null || x === undefined ? '' : num4(x));
 function table(keys, rows) {
   const line = (tag, cells) => el('tr', null, ...cells.map((c) => el(tag, null, ...[c].flat())));
   const wrap = el('div', 'grid-wrap', el('table', 'layers', el('thead', null, line('th', keys.map(t))), el('tbody', null, ...rows.map((r) => line('td', r)))));
-  wrap.tabIndex = 0; // scrolls on a phone: reachable by keyboard
+  wrap.tabIndex = 0; // it scrolls (a phone): reachable by keyboard
   return wrap;
 }
 

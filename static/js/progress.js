@@ -1,5 +1,5 @@
 /* A progress widget per Keras phase of a run (docs/protocol.md, `progress`); a fit's has times and Stop, and feeds
-   its run in the training panel (training.js: `begin()` makes it), where its epochs are drawn and listed. */
+   its run in the training panel (`begin()` makes it). */
 import { button, el } from './dom.js';
 import { finite, formatDuration, formatLogs } from './format.js';
 import { t } from './strings.js';
@@ -60,7 +60,7 @@ export function createProgress(phase, stop, begin) {
     if (frame) draw();
     cancelAnimationFrame(frame);
     ended = true;
-    if (training) training.finish(stopped);
+    if (training) training.finish();
     if (!bar.hasAttribute('value')) {
       bar.max = 1;
       bar.value = stopped ? 0 : 1;
@@ -74,7 +74,7 @@ export function createProgress(phase, stop, begin) {
   return { el: box, update, finish };
 }
 
-function createTraining(head, stop, run) {
+function createTraining(head, stop, add) {
   const timeEl = el('span', 'pw-epoch-time');
   const stopButton = button('btn btn-stop', t('stop'), () => {
     stopButton.disabled = true;
@@ -86,16 +86,11 @@ function createTraining(head, stop, run) {
   let perEpoch = '';
 
   function update(m) {
-    if (run) run.add(m);
+    if (add) add(m);
     if (m.event === 'epoch' && finite(m.epoch_time_s) !== null) perEpoch = t('epoch_time', { time: seconds(m.epoch_time_s) });
     const left = m.eta_s > 0 ? t('eta', { time: seconds(m.eta_s) }) : '';
     timeEl.textContent = [perEpoch, left].filter(Boolean).join(' · ');
   }
 
-  function finish(stopped) {
-    stopButton.hidden = true;
-    if (run) run.end(stopped);
-  }
-
-  return { update, finish };
+  return { update, finish: () => (stopButton.hidden = true) };
 }

@@ -32,23 +32,23 @@ export function createTrainingPanel(root = el('section', 'training')) {
   log.input.addEventListener('change', redraw);
   smoothing.addEventListener('input', () => redraw((weight.value = smoothing.value)));
 
-  /** A fit starts: its run, fed the fit's progress until it ends. */
+  /** A fit starts: its run, and the function to feed it the fit's progress. */
   function begin(title) {
     const same = runs.filter((r) => r.title === title).length;
     const run = { title, label: same ? `${title} (${same + 1})` : title, color: COLORS[(count++ * 2) % 8], cols: new Map() };
-    Object.assign(run, { epochs: [], lr: [], times: [], settings: {}, shown: true, state: el('span', 'meta') });
+    Object.assign(run, { epochs: [], lr: [], times: [], settings: {}, shown: true });
     const show = checkbox('', t('show_run', { run: run.label }));
     show.input.addEventListener('change', () => redraw((run.shown = show.input.checked)));
     const swatch = el('i', 'swatch');
     swatch.style.borderColor = run.color;
     run.cells = COLUMNS.map(() => el('td'));
     const save = button('btn btn-quiet', t('export_csv'), () => download(new Blob([csv(run)]), run.label + '.csv'));
-    run.row = el('tr', null, el('td', null, show.el), el('td', null, swatch, run.label, run.state), ...run.cells, el('td', null, save));
+    run.row = el('tr', null, el('td', null, show.el), el('td', null, swatch, run.label), ...run.cells, el('td', null, save));
     rows.append(run.row);
     runs.push(run);
     if (runs.length > MAX_RUNS) runs.shift().row.remove();
     root.hidden = false;
-    return { add: (m) => add(run, m), end: (stopped) => (run.state.textContent = ' ' + t(stopped ? 'progress_stopped' : 'progress_done')) };
+    return (m) => add(run, m);
   }
 
   function add(run, m) {
