@@ -3,10 +3,20 @@
 `RLIMIT_AS` cannot be used: TensorFlow (and CUDA) reserve far more address space than they
 touch. A cgroup counts what a kernel really uses, everything it starts included, and the
 kernel's OOM killer ends it at the limit; the host then reads the cgroup's OOM counter to tell
-the user which limit it hit. CPU is capped (CFS quota: `cpu.max` in v2, `cpu.cfs_quota_us` in
-v1) and shared by equal weights, and the CPU time of everything in the cgroup is what the host
-counts against a run. Where no cgroup can be created (not root, a read-only cgroupfs), the
-limits are not enforced and the server says so once in its log.
+the user which limit it hit. The CPU time of everything in the cgroup is what the host counts
+against a run. Where no cgroup can be created (not root, a read-only cgroupfs), the limits are
+not enforced and the server says so once in its log.
+
+CPU is shared by weight and capped by a quota. Every kernel has the same weight, so under
+contention kernels share the cores equally; the weight is that of a process with one busy
+thread per core (v1 `cpu.shares` 1024 per core, v2 `cpu.weight` 100 per core), for every kernel
+and for the group holding them all. With the default weight (one thread's) CFS splits a group's
+weight over the cores its threads run on, so a kernel competing with the host's other
+processes got about half of what a plain process gets: the bench's fit took 1.24x a plain
+process on a busy machine, 0.98x with these weights (docs/benchmarks.md, issue 16). The quota
+(`PLAYGROUND_CPU_CORES_PER_KERNEL`, one core by default) keeps a kernel that spins every thread
+it can from holding all cores; it costs a fit a few per cent (CFS throttles its bursts of
+parallel work), and a value of the host's cores or more removes it.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ log = logging.getLogger(__name__)
 ROOT = Path("/sys/fs/cgroup")
 GROUP = "playground-kernels"
 CFS_PERIOD_US = 100_000
+V1_SHARES_PER_CORE = 1024  # cpu.shares of one nice-0 thread
+V2_WEIGHT_PER_CORE = 100  # cpu.weight of one nice-0 thread
 V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 
 
@@ -33,6 +45,18 @@ class KernelCgroup:
     def add(self, pid: int) -> None:
         for path in _distinct(self._paths.values()):
             (path / "cgroup.procs").write_text(str(pid))
+
+    def cap_cpu(self, cores: float) -> None:
+        """At most `cores` of CPU at once (CFS quota); no cap for the host's cores or more."""
+        cpu = self._paths.get("cpu")
+        if cpu is None:
+            return
+        quota = cpu_quota_us(cores)
+        if self._version == 2:
+            _write(cpu / "cpu.max", f"{quota or 'max'} {CFS_PERIOD_US}")
+        else:
+            _write(cpu / "cpu.cfs_period_us", CFS_PERIOD_US)
+            _write(cpu / "cpu.cfs_quota_us", quota or -1)
 
     def oom_killed(self) -> bool:
         memory = self._paths.get("memory")
@@ -98,21 +122,40 @@ class Cgroups:
         paths = {controller: base / name for controller, base in self.bases.items()}
         for path in _distinct(paths.values()):
             path.mkdir(exist_ok=True)
-        quota = max(1000, int(cpu_cores * CFS_PERIOD_US))
         if self.version == 2:
             _write(paths["memory"] / "memory.max", memory_bytes)
             _write(paths["memory"] / "memory.swap.max", 0, optional=True)
             _write(paths["pids"] / "pids.max", max_processes)
             if "cpu" in paths:
-                _write(paths["cpu"] / "cpu.max", f"{quota} {CFS_PERIOD_US}")
+                _write(paths["cpu"] / "cpu.weight", v2_weight())
         else:
             _write(paths["memory"] / "memory.limit_in_bytes", memory_bytes)
             _write(paths["memory"] / "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
             _write(paths["pids"] / "pids.max", max_processes)
             if "cpu" in paths:
-                _write(paths["cpu"] / "cpu.cfs_period_us", CFS_PERIOD_US)
-                _write(paths["cpu"] / "cpu.cfs_quota_us", quota)
-        return KernelCgroup(paths, self.version)
+                _write(paths["cpu"] / "cpu.shares", v1_shares())
+        group = KernelCgroup(paths, self.version)
+        group.cap_cpu(cpu_cores)
+        return group
+
+
+def host_cores() -> int:
+    return os.cpu_count() or 1
+
+
+def cpu_quota_us(cpu_cores: float) -> int | None:
+    """The CFS quota per period for a cap of `cpu_cores`; None (no cap) for the whole host or more."""
+    if cpu_cores >= host_cores():
+        return None
+    return max(1000, int(cpu_cores * CFS_PERIOD_US))
+
+
+def v1_shares() -> int:
+    return V1_SHARES_PER_CORE * host_cores()
+
+
+def v2_weight() -> int:
+    return min(10_000, V2_WEIGHT_PER_CORE * host_cores())  # cpu.weight's range is 1-10000
 
 
 def _read(path: Path) -> bytes:
@@ -147,7 +190,10 @@ def _discover(root: Path) -> tuple[int, dict[str, Path], str]:
         mount = root / controller
         if not mount.is_dir():
             if controller in ("cpu", "cpuacct"):
-                log.warning("the v1 %s controller is not mounted: kernel CPU is not capped by cgroup", controller)
+                log.warning(
+                    "the v1 %s controller is not mounted: kernel CPU is neither weighted nor capped by cgroup",
+                    controller,
+                )
                 continue
             return 1, {}, f"the {controller} controller is not mounted"
         bases[controller] = mount / own.get(controller, "/").lstrip("/") / GROUP
@@ -164,8 +210,11 @@ def _prepare(version: int, bases: dict[str, Path], v2_parent: Path | None = None
     except OSError as exc:
         return version, {}, f"cannot create {next(iter(bases.values()))}: {exc.strerror}"
     if v2_parent is not None and not _enable_v2_cpu(v2_parent, bases["cpu"]):
-        log.warning("the v2 cpu controller cannot be enabled: kernel CPU is not capped by cgroup")
+        log.warning("the v2 cpu controller cannot be enabled: kernel CPU is neither weighted nor capped by cgroup")
         bases = {k: v for k, v in bases.items() if k != "cpu"}
+    if "cpu" in bases:  # the group of all kernels weighs as much as each of them (see the top)
+        name, weight = ("cpu.weight", v2_weight()) if version == 2 else ("cpu.shares", v1_shares())
+        _write(bases["cpu"] / name, weight, optional=True)
     return version, bases, ""
 
 
