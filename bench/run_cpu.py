@@ -1,9 +1,13 @@
-"""What a trivial run costs the server: the `t + 10` round trip and the web process's CPU per run.
+"""What a trivial run costs the server: the `t + 10` round trip and the CPU per run.
 
-    .venv/bin/python -m bench.run_cpu [--runs 1000]
+    .venv/bin/python -m bench.run_cpu [--runs 1000] [--before PATH]
 
-CPU comes from the web process's own counters (`/proc/<pid>/stat`), read around the runs, so a
-noisy machine moves it less than it moves wall-clock times. The kernel's CPU is not included.
+CPU comes from the processes' own counters, read around the runs, so a noisy machine moves it
+less than it moves wall-clock times: the web process (uvicorn and the embedded kernel host) from
+`/proc/<pid>/stat`, the kernel from its cgroup's CPU count (every thread and process of it; the
+site's kernels are the cgroups named after the web process's pid). The client's is excluded.
+`--before PATH` also measures a checkout of an earlier commit (a git worktree), alternating
+before and after `--pairs` times, so a busy moment on the machine falls on both.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from .__main__ import round_trips
 from .hostile import server_pid
-from .site import running_site
+from .site import ROOT, running_site
 from .stats import percentile
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -29,13 +33,26 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def measure(runs: int) -> dict:
-    with running_site(quiet=True) as base:
+def kernels_cpu_s(server: int) -> float:
+    """CPU of every kernel the server at `server` started, from their cgroups (v1 or v2)."""
+    total = 0.0
+    for usage in Path("/sys/fs/cgroup").glob(f"cpuacct/**/playground-kernels/kernel-{server}-*/cpuacct.usage"):
+        total += int(usage.read_text()) / 1e9
+    for stat in Path("/sys/fs/cgroup").glob(f"**/playground-kernels/kernel-{server}-*/cpu.stat"):
+        for line in stat.read_text().splitlines():
+            if line.startswith("usage_usec "):
+                total += int(line.split()[1]) / 1e6
+    return total
+
+
+def measure(runs: int, root: Path = ROOT) -> dict:
+    with running_site(quiet=True, root=root) as base:
         pid = server_pid(base.rsplit(":", 1)[1])
         asyncio.run(round_trips(base, WARM_RUNS))
-        cpu_before, started = process_cpu_s(pid), time.perf_counter()
+        cpu_before, kernels_before, started = process_cpu_s(pid), kernels_cpu_s(pid), time.perf_counter()
         times = asyncio.run(round_trips(base, runs))
         cpu_used, elapsed = process_cpu_s(pid) - cpu_before, time.perf_counter() - started
+        kernels_used = kernels_cpu_s(pid) - kernels_before
     ms = [t * 1000 for t in times]
     measured_runs = runs + 21  # round_trips also runs a set-up and 20 warm-up runs
     return {
@@ -43,11 +60,25 @@ def measure(runs: int) -> dict:
         "round_trip_p50_ms": round(percentile(ms, 50), 3),
         "round_trip_p95_ms": round(percentile(ms, 95), 3),
         "web_cpu_per_run_ms": round(cpu_used / measured_runs * 1000, 3),
+        "kernel_cpu_per_run_ms": round(kernels_used / measured_runs * 1000, 3),
+        "server_and_kernel_cpu_per_run_ms": round((cpu_used + kernels_used) / measured_runs * 1000, 3),
         "elapsed_s": round(elapsed, 1),
     }
 
 
-if __name__ == "__main__":
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=1000)
-    print(json.dumps(measure(parser.parse_args().runs), indent=2))
+    parser.add_argument("--before", type=Path, help="a checkout of an earlier commit, measured alternately")
+    parser.add_argument("--pairs", type=int, default=3)
+    args = parser.parse_args()
+    if args.before is None:
+        print(json.dumps(measure(args.runs), indent=2))
+        return
+    for pair in range(args.pairs):
+        for name, root in (("before", args.before.resolve()), ("after", ROOT)):
+            print(json.dumps({"pair": pair + 1, "tree": name, **measure(args.runs, root)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -28,8 +28,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False) -> Iterator[str]:
-    """Migrate a fresh database, serve the site, yield its base URL, stop it afterwards."""
+def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False, root: Path = ROOT) -> Iterator[str]:
+    """Migrate a fresh database, serve the site, yield its base URL, stop it afterwards.
+
+    `root` serves another checkout (a worktree of an earlier commit) for before/after runs."""
     with tempfile.TemporaryDirectory(prefix="playground-site-") as data_dir:
         env = {**os.environ, "PLAYGROUND_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "config.settings"}
         # Every simulated visitor comes from 127.0.0.1, and load figures measure the path, not
@@ -39,12 +41,12 @@ def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False) -
         env["PLAYGROUND_MEMORY_BUDGET_BYTES"] = str(2**50)
         env.update(extra_env or {})
         manage = [sys.executable, "manage.py", "migrate", "--noinput"]
-        subprocess.run(manage, cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(manage, cwd=root, env=env, check=True, capture_output=True)
         port = free_port()
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--no-access-log"]
         output = subprocess.DEVNULL if quiet else None
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+        server = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=output)
         base = f"http://127.0.0.1:{port}"
         try:
             wait_until_serving(base, server)

@@ -36,6 +36,8 @@ class Limits:
     """A kernel with no page open is shut down this long after the last one closed (covers a reload)."""
     pool_size: int = 4
     """Kernels kept forked, warmed up and ready for new visitors (~19 MB each while idle)."""
+    pool_max_size: int = 16
+    """Ready kernels the pool grows to while visitors arrive (as many as came in the last 10 s)."""
     max_kernels: int = 100
     """Kernels one host runs at once (pool included); beyond it the longest idle is evicted."""
     kernel_start_timeout_s: float = 60.0
@@ -53,7 +55,8 @@ class Limits:
     cpu_seconds_per_run: float = 300.0
     """CPU time one run may use (all its threads and processes); warned at 80 %, then stopped."""
     cpu_cores_per_kernel: float = 1.0
-    """CPU one kernel may use at once, in cores (cgroup quota); kernels share the rest by equal weight."""
+    """CPU one kernel may use at once, in cores (cgroup quota; the host's cores or more: no cap);
+    under contention kernels share the machine by equal weight (cgroups.py says why)."""
     idle_cpu_seconds: float = 5.0
     """CPU a kernel may use while no run is in progress (threads left running); past it, it is ended."""
     wall_seconds_per_run: float = 600.0
