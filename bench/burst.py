@@ -7,7 +7,7 @@ websocket), then the clock starts: websocket open, `tf.constant([1., 2., 3.]) + 
 All N start within the same moment (`asyncio.gather`). A wave is one such burst; waves are 20 s
 apart so the pool can refill in between. Several `--config`s (site settings, e.g.
 `big=PLAYGROUND_POOL_SIZE=50`) run in turn, each on its own site. It also reports the CPU the
-web process and the kernels used per visitor (their own counters) and the ready kernels' memory.
+web process (the page loads included) and the live kernels used per visitor (their own counters).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .__main__ import machine
 from .compare import pg_burst
 from .fit import parse_config
 from .hostile import server_pid
-from .run_cpu import kernels_cpu_s, process_cpu_s
+from .run_cpu import kernels_cpu, kernels_cpu_s, process_cpu_s
 from .site import running_site
 from .stats import percentile
 
@@ -35,7 +35,7 @@ def measure(visitors: int, waves: int, env: dict[str, str]) -> dict:
         time.sleep(WAVE_GAP_S)  # the pool fills before the class arrives
         rows = []
         for _ in range(waves):
-            web, kernels = process_cpu_s(pid), kernels_cpu_s(pid)
+            web, kernels = process_cpu_s(pid), kernels_cpu(pid)
             times = asyncio.run(pg_burst(base, visitors))
             ms = [t * 1000 for t in times]
             rows.append(
@@ -44,7 +44,7 @@ def measure(visitors: int, waves: int, env: dict[str, str]) -> dict:
                     "p95_ms": round(percentile(ms, 95), 1),
                     "max_ms": round(max(ms), 1),
                     "web_cpu_per_visitor_ms": round((process_cpu_s(pid) - web) / visitors * 1000, 1),
-                    "kernel_cpu_per_visitor_ms": round((kernels_cpu_s(pid) - kernels) / visitors * 1000, 1),
+                    "kernel_cpu_per_visitor_ms": round(kernels_cpu_s(pid, since=kernels) / visitors * 1000, 1),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)

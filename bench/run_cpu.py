@@ -33,26 +33,34 @@ def process_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def kernels_cpu_s(server: int) -> float:
-    """CPU of every kernel the server at `server` started, from their cgroups (v1 or v2)."""
-    total = 0.0
+def kernels_cpu(server: int) -> dict[str, float]:
+    """CPU seconds of each live kernel the server at `server` started, from their cgroups (v1 or v2)."""
+    used: dict[str, float] = {}
     for usage in Path("/sys/fs/cgroup").glob(f"cpuacct/**/playground-kernels/kernel-{server}-*/cpuacct.usage"):
-        total += int(usage.read_text()) / 1e9
+        used[usage.parent.name] = int(usage.read_text()) / 1e9
     for stat in Path("/sys/fs/cgroup").glob(f"**/playground-kernels/kernel-{server}-*/cpu.stat"):
         for line in stat.read_text().splitlines():
             if line.startswith("usage_usec "):
-                total += int(line.split()[1]) / 1e6
-    return total
+                used[stat.parent.name] = int(line.split()[1]) / 1e6
+    return used
+
+
+def kernels_cpu_s(server: int, since: dict[str, float] | None = None) -> float:
+    """CPU the server's kernels used since `since` (a kernels_cpu() reading), or in all.
+
+    A kernel that ended in between takes its count with it: a lower bound then."""
+    since = since or {}
+    return sum(seconds - since.get(name, 0.0) for name, seconds in kernels_cpu(server).items())
 
 
 def measure(runs: int, root: Path = ROOT) -> dict:
     with running_site(quiet=True, root=root) as base:
         pid = server_pid(base.rsplit(":", 1)[1])
         asyncio.run(round_trips(base, WARM_RUNS))
-        cpu_before, kernels_before, started = process_cpu_s(pid), kernels_cpu_s(pid), time.perf_counter()
+        cpu_before, kernels_before, started = process_cpu_s(pid), kernels_cpu(pid), time.perf_counter()
         times = asyncio.run(round_trips(base, runs))
         cpu_used, elapsed = process_cpu_s(pid) - cpu_before, time.perf_counter() - started
-        kernels_used = kernels_cpu_s(pid) - kernels_before
+        kernels_used = kernels_cpu_s(pid, since=kernels_before)
     ms = [t * 1000 for t in times]
     measured_runs = runs + 21  # round_trips also runs a set-up and 20 warm-up runs
     return {
