@@ -157,3 +157,14 @@ def _run_in_plain_python(sources: list[str]) -> list[list[str]]:
         check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+def test_a_links_page_offers_its_notebook_and_script_and_unknown_ids_are_not_found():
+    client = Client()
+    snippet_id = client.post("/api/snippets", {"code": "# %%\nx = 1"}, content_type="application/json").json()["id"]
+    page = client.get(f"/s/{snippet_id}").content.decode()
+    assert f'href="/s/{snippet_id}.ipynb"' in page and f'href="/s/{snippet_id}.py"' in page
+    script = client.get(f"/s/{snippet_id}.py")
+    assert script.content == b"# %%\nx = 1\n" and script["Content-Disposition"].endswith('.py"')
+    assert client.get("/s/AAAAAAAAAAA.ipynb").status_code == 404
