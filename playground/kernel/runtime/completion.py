@@ -39,7 +39,8 @@ _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 def complete(names: dict, code: str, line: int, column: int) -> dict:
     """The completions at (line, column): line from 1, column from 0, as jedi counts them."""
     text = _line(code, line)
-    found = _script(names, code, line, text[:column]).complete(1 if _bound(names, text[:column]) else line, column)
+    script, at = _script(names, code, line, text[:column])
+    found = script.complete(at, column)
     prefix = found[0].get_completion_prefix_length() if found else 0
     start = column - prefix
     after_dot = text[:start].rstrip().endswith(".")
@@ -59,12 +60,13 @@ def inspect_call(names: dict, code: str, line: int, column: int) -> dict:
         call -= 1
         depth += {")": 1, "(": -1}.get(before[call], 0)
     head = before[:call] if depth < 0 else ""
-    signatures = _script(names, code, line, head).get_signatures(1 if _bound(names, head) else line, column)
+    script, at = _script(names, code, line, head)
+    signatures = script.get_signatures(at, column)
     if not signatures:
         return messages.inspection()
     found = signatures[0]
     signature = {
-        "label": found.to_string()[: LIMITS["text"] * 4],
+        "label": found.to_string()[: LIMITS["label"]],
         "params": [param.to_string()[: LIMITS["text"]] for param in found.params[: LIMITS["params"]]],
         "index": found.index,
     }
@@ -79,7 +81,8 @@ def inspect_name(names: dict, code: str, line: int, column: int) -> dict:
         # A value's docstring is its class's (`EagerTensor()`): the card says more, without jedi.
         return messages.inspection(name=chain[0], value=card)
     head = ".".join(chain)
-    helped = _script(names, code, line, head).help(1 if _bound(names, head) else line, column)
+    script, at = _script(names, code, line, head)
+    helped = script.help(at, column)
     if not helped and card is None:
         return messages.inspection()
     doc = helped[0].docstring()[: LIMITS["doc"]] if helped else ""
@@ -93,11 +96,14 @@ def _bound(names: dict, before: str) -> bool:
     return tail is not None and tail.group().split(".")[0] in names
 
 
-def _script(names: dict, code: str, line: int, before: str) -> jedi.Interpreter:
-    """jedi on the cursor's line alone when the name in question is bound in the session: its live
-    value is the truth, and jedi need not infer it again from the code (for `t = tf.constant(...)`
-    that means reading TensorFlow's sources, ~50 ms a question); else on all the code."""
-    return jedi.Interpreter(_line(code, line) if _bound(names, before) else code, [names])
+def _script(names: dict, code: str, line: int, before: str) -> tuple[jedi.Interpreter, int]:
+    """jedi, and the line to ask it about: the cursor's line alone when the name in question is
+    bound in the session (its live value is the truth, and jedi need not infer it again from the
+    code: for `t = tf.constant(...)` that means reading TensorFlow's sources, ~50 ms a question);
+    else all the code."""
+    if _bound(names, before):
+        return jedi.Interpreter(_line(code, line), [names]), 1
+    return jedi.Interpreter(code, [names]), line
 
 
 def dotted_at(code: str, line: int, column: int) -> list[str]:
