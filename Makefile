@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make serve   set up .venv, migrate, serve on http://$(HOST):$(PORT)
-#   make test    the same set-up, then lint and the whole test suite
+#   make test    the same set-up, then lint, type checks (mypy) and the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -21,6 +21,7 @@ test: setup system-packages lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -8,6 +8,7 @@ guarded, every text capped, and a setting that cannot be read is null.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import keras
 
@@ -17,7 +18,7 @@ MAX_TEXT_CHARS = 80
 def settings(model: keras.Model, call: dict) -> dict:
     """{"model", "optimizer", "learning_rate" (a schedule's first), "schedule", "loss", "batch_size", "params"}."""
     optimizer = getattr(model, "optimizer", None)
-    schedule = getattr(optimizer, "_learning_rate", None)  # Keras keeps a schedule object here
+    schedule: Any = getattr(optimizer, "_learning_rate", None)  # Keras keeps a schedule object here
     is_schedule = isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule)
     return {
         "model": _guard(lambda: _text(model.name)),

@@ -61,7 +61,7 @@ def _output_shape(layer: keras.layers.Layer) -> str:
 
 
 def _weights(model: keras.Model, max_stats_elements: int) -> list[dict]:
-    rows = []
+    rows: list[dict] = []
     for layer in model.layers:
         for weight in layer.weights:
             if len(rows) >= MAX_WEIGHTS:

@@ -64,7 +64,7 @@ def _wrap(original: Callable, phase: str, send: Callable, current_id: Callable) 
         finally:
             _state.active = False
 
-    wrapper._playground_wrapped = True
+    wrapper.__dict__["_playground_wrapped"] = True  # how install() knows a method is wrapped already
     return wrapper
 
 
