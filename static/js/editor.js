@@ -77,22 +77,22 @@ export function createEditor(textarea) {
     saveTimer = setTimeout(save, 300);
   });
 
-  const range = (from, to) => cm.getRange({ line: from, ch: 0 }, { line: to, ch: 0 }).replace(/\n$/, '');
+  const range = (from, last) => cm.getRange({ line: from, ch: 0 }, { line: last, ch: cm.getLine(last).length });
 
   return {
     cm,
     value: () => cm.getValue(),
-    // The cursor's cell and its first line; the cursor moves on to the next cell.
+    // The cursor's cell; the cursor moves to the next.
     takeCell() {
       let from = cm.getCursor().line;
       let to = from + 1;
       while (from > 0 && !CELL.test(cm.getLine(from))) from -= 1;
       while (to < cm.lineCount() && !CELL.test(cm.getLine(to))) to += 1;
       cm.setCursor(to < cm.lineCount() ? { line: to + 1, ch: 0 } : { line: to, ch: 0 });
-      return { code: range(from, to), offset: from };
+      return { code: range(from, to - 1), offset: from };
     },
-    // Whether the lines from `offset` still hold `code` (else a run's line numbers would point elsewhere).
-    holds: (code, offset) => range(offset, offset + code.split('\n').length) === code,
+    // (else a run's line numbers point elsewhere)
+    holds: (code, offset, last = offset + code.split('\n').length - 1) => last <= cm.lastLine() && range(offset, last) === code,
     setValue(code) {
       cm.setValue(code);
       cm.setCursor(0, 0);
