@@ -61,6 +61,10 @@ async def test_a_tensors_attributes_complete_and_its_name_shows_shape_and_dtype(
     assert "EagerTensor (2, 3) float32" in await item.first.inner_text()
     await page.keyboard.press("Enter")  # picks it
     assert (await get_code(page)).endswith("\nt")
+    await type_at_end(page, ".shape")  # the whole word typed: no list, so Enter is a new line
+    await page.wait_for_function("() => !document.querySelector('.CodeMirror-hints')")
+    await page.keyboard.press("Enter")
+    assert (await get_code(page)).endswith("\nt.shape\n")
 
 
 async def test_typing_the_paren_of_tf_reshape_shows_its_signature_with_the_argument_being_typed(page):

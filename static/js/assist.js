@@ -1,5 +1,4 @@
-/* Completions (show-hint), signatures, docs and values (Shift+Tab, hover) from the kernel (docs/protocol.md).
-   Columns travel in code points, as Python counts. */
+/* The kernel's completions, signatures, docs, values (docs/protocol.md). Columns count code points. */
 import { el } from './dom.js';
 import { t } from './strings.js';
 
@@ -16,14 +15,15 @@ export function createAssist(cm, send) {
   function ask(type, pos, want) {
     const id = 'q' + ++n;
     const column = [...cm.getLine(pos.line).slice(0, pos.ch)].length;
-    if (waiting.size > 50) waiting.clear(); // answered, or lost
+    if (waiting.size > 50) waiting.clear();
     return new Promise((ok) => (send({ type, id, code: cm.getValue(), line: pos.line + 1, column, want }) ? waiting.set(id, ok) : ok(null)));
   }
 
   async function hint(c) {
     const m = await ask('complete', c.getCursor());
-    if (!m || !m.items.length) return null;
-    const ch = [...cm.getLine(m.line - 1)].slice(0, m.start).join('').length;
+    const ch = m && [...cm.getLine(m.line - 1)].slice(0, m.start).join('').length;
+    // only the word typed: Enter stays a new line
+    if (!m?.items.length || (m.items.length < 2 && m.items[0].name === cm.getRange({ line: m.line - 1, ch }, c.getCursor()))) return null;
     const row = (i) => (li) => li.append(i.name, el('span', 'hint-detail', i.detail), el('span', 'hint-kind', i.kind));
     return { from: { line: m.line - 1, ch }, to: c.getCursor(), list: m.items.map((i) => ({ text: i.name, render: row(i) })) };
   }
@@ -43,7 +43,7 @@ export function createAssist(cm, send) {
     show(el('code', 'tip-signature', m.name + '(', ...s.params.flatMap((p, i) => [i ? ', ' : '', i === s.index ? el('b', null, p) : p]), ')'), pos, true);
   }
 
-  // full: Shift+Tab's whole docstring; a hover shows its start.
+  // full: Shift+Tab; else a hover
   async function docs(pos, full) {
     const m = await ask('inspect', pos, 'name');
     if (!m?.doc && !m?.value) return full ? show(el('p', null, t('no_docs')), pos) : hide();
@@ -65,7 +65,7 @@ export function createAssist(cm, send) {
     const word = /(^|[^\w.])[A-Za-z_][\w.]*$/.test(c.getLine(pos.line).slice(0, pos.ch));
     if (!c.state.completionActive && /^[\w.]$/.test(change.text[0]) && word && code(pos)) complete();
   });
-  // closebrackets takes "(" before inputRead would see it: act once the key's text is in.
+  // closebrackets takes "(" from inputRead
   cm.on('keypress', (c, e) => '(,)'.includes(e.key) && setTimeout(() => (e.key === ')' || !code(c.getCursor()) ? hide() : signature(c.getCursor()))));
   cm.on('keydown', (c, e) => e.key === 'Escape' && hide());
   cm.on('blur', hide);
