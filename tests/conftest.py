@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 
@@ -18,6 +19,9 @@ from django.conf import settings
 from playground.kernel import bus, embedded
 
 TIMEOUT_S = 120.0
+SERVER_ENVIRONMENT = frozenset(os.environ)
+"""The server's variables as it started, before any test module imported TensorFlow into this
+process (importing it sets variables such as TF2_BEHAVIOR, here and in every kernel alike)."""
 
 
 @pytest.fixture(scope="session")

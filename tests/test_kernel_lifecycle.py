@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from conftest import SERVER_ENVIRONMENT
 
 from playground.kernel import sandbox
 
@@ -164,7 +165,7 @@ async def test_the_kernel_gets_none_of_the_servers_environment(kernel):
     names = set(eval(run.results[2]["repr"]))
     passed_on = set(sandbox.BASE_ENV) | {"HOME", "TMPDIR", "PYTHONPATH", "PWD"}
     assert "PLAYGROUND_TEST_SECRET" not in names
-    leaked = (names - passed_on) & set(os.environ)
+    leaked = (names - passed_on) & SERVER_ENVIRONMENT
     assert not leaked, f"server variables reached the kernel: {leaked}"
     assert "DJANGO_SETTINGS_MODULE" not in names
     assert run.error["ename"] == "ModuleNotFoundError"
