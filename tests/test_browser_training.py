@@ -83,7 +83,9 @@ async def test_two_fits_overlay_in_the_panel_with_their_settings_listed(page):
     legend = page.locator(".chart:has(figcaption:text-is('loss')) .u-legend")
     names = set(await legend.locator("th").all_inner_texts())
     assert {"Run 1", "Run 1 validation", "Run 2", "Run 2 validation"} <= names
-    await page.locator("#training").screenshot(path=str(SHOTS / "training-runs.png"))
+    await page.set_viewport_size({"width": 1280, "height": 1100})  # the panel whole: its table and charts
+    await page.wait_for_timeout(300)
+    await page.screenshot(path=str(SHOTS / "training-runs.png"))
     # Hidden from the charts by its tick box, a run leaves the legend.
     await rows.nth(0).get_by_role("checkbox").uncheck()
     await page.wait_for_timeout(200)

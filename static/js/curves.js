@@ -7,7 +7,7 @@ import { t } from './strings.js';
 
 const WHOLE = Array.from({ length: 18 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3)); // epoch ticks
 
-/** TensorBoard's smoothing: a moving average, debiased so that the first points are not pulled to 0. */
+/** TensorBoard's smoothing: a moving average, debiased (the first points are not pulled to 0). */
 export function smooth(ys, weight) {
   let [last, n] = [0, 0];
   return ys.map((y) => (y === null ? y : ((last = last * weight + (1 - weight) * y), last / (1 - weight ** ++n))));
@@ -22,12 +22,13 @@ export function tick(v) {
 /* The y axis as wide as its widest label. */
 function fitWidth(u, values, i, cycle) {
   const axis = u.axes[i];
-  if (cycle > 1) return axis._size;
+  if (cycle > 1 || String(values) === axis.labels) return axis._size;
+  axis.labels = String(values);
   u.ctx.font = axis.font[0];
   return Math.ceil(axis.ticks.size + axis.gap + 6 + Math.max(0, ...(values || []).map((v) => u.ctx.measureText(v).width)) / devicePixelRatio);
 }
 
-/** lines: [{label, color, dashed, ys}], ys along xs (null where a run has no value). */
+/** lines: [{label, color, dashed, ys}], ys along xs. */
 export function createCurves(title) {
   const box = el('div');
   const figure = el('figure', 'chart', el('figcaption', null, title), box);
@@ -47,7 +48,7 @@ export function createCurves(title) {
     for (const { label, color, dashed, ys: values } of lines) {
       const ys = log ? values.map((y) => (y > 0 ? y : null)) : values;
       const line = { stroke: color, dash: dashed ? [5, 3] : undefined, points: { show: false }, spanGaps: true };
-      if (weight) series.push({ ...line, class: 'raw', stroke: color + '48', width: 1 }); // faint, out of the legend
+      if (weight) series.push({ ...line, class: 'raw', stroke: color + '48', width: 1 }); // faint, no legend
       if (weight) data.push(ys);
       series.push({ ...line, label, width: 1.5, value: (u, v, s, i) => (v === null ? '–' : num4(v) + (weight ? ` (${num4(u.data[s - 1][i])})` : '')) });
       data.push(weight ? smooth(ys, weight) : ys);

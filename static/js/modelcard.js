@@ -10,7 +10,7 @@ const n4 = (x) => (x === null || x === undefined ? '' : num4(x));
 function table(keys, rows) {
   const line = (tag, cells) => el('tr', null, ...cells.map((c) => el(tag, null, ...[c].flat())));
   const wrap = el('div', 'grid-wrap', el('table', 'layers', el('thead', null, line('th', keys.map(t))), el('tbody', null, ...rows.map((r) => line('td', r)))));
-  wrap.tabIndex = 0; // it scrolls (a phone): reachable by keyboard
+  wrap.tabIndex = 0; // it scrolls: reachable by keyboard
   return wrap;
 }
 
@@ -18,7 +18,7 @@ export function renderModel(v) {
   const head = el('div', 'card-head', el('span', 'badge badge-model', 'model'), v.name && el('code', 'var-name', v.name));
   if (v.params !== null) head.append(el('span', 'meta', t('params', { n: formatInt(v.params) })));
   if (!Array.isArray(v.layers)) return el('div', 'card card-model', head, scrollablePre('summary', v.summary || v.repr));
-  const rows = v.layers.map((l) => [[el('code', null, String(l.name)), el('span', 'meta', ' ' + l.type)], String(l.output_shape), count(l.params), l.trainable ? '✓' : '✗']);
+  const rows = v.layers.slice(0, 500).map((l) => [[el('code', null, String(l.name)), el('span', 'meta', ' ' + l.type)], String(l.output_shape), count(l.params), l.trainable ? '✓' : '✗']);
   const layers = table(['col_layer', 'col_output', 'col_params', 'trainable'], rows);
   const totals = [t('params', { n: count(v.params) }), t('trainable') + ' ' + count(v.trainable_params), t('not_trainable') + ' ' + count(v.non_trainable_params)];
   if (v.layers_truncated > 0) totals.push(t('layers_more', { n: count(v.layers_truncated) }));
@@ -34,7 +34,7 @@ function weightsToggle(card, weights) {
   let shown = null;
   const toggle = button('btn btn-quiet btn-toggle', t('weights'), () => {
     const on = toggle.getAttribute('aria-pressed') !== 'true';
-    shown ||= card.appendChild(table(['col_weight', 'histogram', 'stat_min', 'stat_max', 'stat_mean', 'stat_std', 'stat_nonfinite'], weights.map(weightRow)));
+    shown ||= card.appendChild(table(['col_weight', 'histogram', 'stat_min', 'stat_max', 'stat_mean', 'stat_std', 'stat_nonfinite'], weights.slice(0, 500).map(weightRow)));
     shown.hidden = !on;
     toggle.setAttribute('aria-pressed', String(on));
   });
@@ -53,7 +53,7 @@ function histogram(s) {
   const counts = Array.isArray(s.hist) ? s.hist.slice(0, 64).map(Number) : [];
   const canvas = Object.assign(el('canvas', 'histogram'), { width: 96, height: 24 });
   canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', t('histogram_label', { min: n4(s.min), max: n4(s.max), counts: counts.join(', ') }));
+  canvas.setAttribute('aria-label', t('histogram_label', { min: n4(s.min), max: n4(s.max), counts }));
   const ctx = canvas.getContext('2d');
   const [top, w] = [Math.max(1, ...counts), 96 / Math.max(1, counts.length)];
   ctx.fillStyle = '#0550ae';

@@ -18,7 +18,7 @@ export function createProgress(phase, stop, begin) {
   const training = phase === 'fit' ? createTraining(head, stop, begin && begin()) : null;
   let latest = null;
   let ended = false;
-  let frame = 0; // batches (up to 20 a second) and epochs (any number) are drawn once a frame
+  let frame = 0; // drawn once a frame
 
   function draw() {
     const steps = finite(latest.steps);

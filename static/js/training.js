@@ -7,8 +7,10 @@ import { t } from './strings.js';
 
 const MAX_RUNS = 20;
 const MAX_CHARTS = 8;
-const MAX_KEYS = 12; // log names kept a run: a kernel may send any number
+const MAX_KEYS = 12; // log names a run: a kernel may send any number
 const MAX_EPOCHS = 100000;
+const MAX_SHOWN = 1000; // points a line, as TensorBoard samples
+const MIN_REDRAW_MS = 50; // a fast fit's points are drawn in batches
 const COLORS = ['#0550ae', '#bc4c00', '#1a7f37', '#8250df', '#cf222e', '#0a7ea4', '#9a6700', '#6e7781'];
 const COLUMNS = 'optimizer lr loss batch epochs params time final'.split(' ');
 
@@ -16,21 +18,22 @@ const COLUMNS = 'optimizer lr loss batch epochs params time final'.split(' ');
 export function createTrainingPanel(root = el('section', 'training')) {
   const log = checkbox(t('log_scale'));
   const smoothing = Object.assign(el('input'), { type: 'range', max: 0.99, step: 0.01, value: 0.6 });
-  const weight = el('output', null, '0.6');
-  const charts = new Map(); // metric -> curves
+  const charts = new Map();
   const chartsEl = el('div', 'charts');
   const rows = el('tbody');
   const head = ['', 'run', ...COLUMNS].map((key) => el('th', null, key && t('col_' + key)));
-  const tools = el('div', 'training-tools', log.el, el('label', null, t('smoothing'), ' ', smoothing, weight), button('btn btn-quiet', t('export_png'), png));
-  const table = el('div', 'runs-wrap', el('table', 'runs', el('thead', null, el('tr', null, ...head)), rows));
+  const tools = el('div', 'training-tools', log.el, el('label', null, t('smoothing'), ' ', smoothing), button('btn btn-quiet', t('export_png'), png));
+  const table = el('table', 'runs', el('thead', null, el('tr', null, ...head)), rows);
   root.replaceChildren(el('h2', 'pane-title', t('phase_fit')), tools, table, chartsEl);
   root.hidden = true;
   let runs = [];
-  let count = 0; // runs begun: their colours
+  let count = 0; // runs begun
   let queued = false;
-  const redraw = () => queued || (queued = requestAnimationFrame(draw));
+  let drawnAt = 0;
+  const wait = () => Math.max(0, drawnAt + MIN_REDRAW_MS - performance.now());
+  const redraw = () => queued || (queued = setTimeout(() => requestAnimationFrame(draw), wait()));
   log.input.addEventListener('change', redraw);
-  smoothing.addEventListener('input', () => redraw((weight.value = smoothing.value)));
+  smoothing.addEventListener('input', redraw);
 
   /** A fit starts: its run, and the function to feed it the fit's progress. */
   function begin(title) {
@@ -65,17 +68,22 @@ export function createTrainingPanel(root = el('section', 'training')) {
   }
 
   function draw() {
-    queued = false;
+    [queued, drawnAt] = [false, performance.now()];
     const shown = runs.filter((r) => r.shown && r.epochs.length);
     const lo = Math.min(...shown.map((r) => r.epochs[0]));
     const hi = Math.min(lo + MAX_EPOCHS, Math.max(...shown.map((r) => r.epochs.at(-1))));
-    const xs = shown.length ? Array.from({ length: hi - lo + 1 }, (_, i) => lo + i) : [];
+    const k = Math.ceil((hi - lo + 1) / MAX_SHOWN); // every k-th epoch, and the last
+    const xs = shown.length ? Array.from({ length: Math.ceil((hi - lo + 1) / k) }, (_, i) => lo + i * k) : [];
+    if (xs.length && xs.at(-1) !== hi) xs.push(hi);
     const along = (run, values) => {
       const ys = xs.map(() => null);
-      run.epochs.forEach((e, i) => e <= hi && Number.isFinite(values[i]) && (ys[e - lo] = values[i]));
+      run.epochs.forEach((e, i) => {
+        const j = e === hi ? xs.length - 1 : (e - lo) / k;
+        if (Number.isInteger(j) && j < xs.length && Number.isFinite(values[i])) ys[j] = values[i];
+      });
       return ys;
     };
-    const metrics = new Map(); // metric -> its lines
+    const metrics = new Map(); // metric -> lines
     const line = (metric, label, color, values, dashed) => {
       if (!metrics.has(metric)) metrics.set(metric, []);
       metrics.get(metric).push({ label, color, ys: along(...values), dashed });
@@ -122,7 +130,7 @@ export function createTrainingPanel(root = el('section', 'training')) {
     ].forEach((c, i) => (run.cells[i].textContent = c));
   }
 
-  /* The charts one under another, each under its title and its curves' names in their colours. */
+  /* The charts one under another, each under its title and its curves' names. */
   function png() {
     const shown = [...charts.values()].filter((c) => c.canvas());
     const px = devicePixelRatio;
@@ -165,7 +173,7 @@ function checkbox(label, name) {
   return { input, el: el('label', null, input, label) };
 }
 
-/** A run's epochs, a line each. Log names are the kernel's: only word characters go in (no spreadsheet formulas). */
+/** A run's epochs, a line each; log names (the kernel's) as word characters: no spreadsheet formulas. */
 export function csv(run) {
   const keys = [...run.cols.keys()];
   const lines = [['epoch', ...keys.map((k) => k.replace(/\W/g, '_')), 'lr', 'epoch_time_s']];
