@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from config.env import dataclass_from_env
+from playground import messages
 
 from .outputs import BadOutputs, clean_outputs
 
@@ -118,10 +119,10 @@ def parse_submission(body: bytes, max_code_bytes: int, limits: SnippetLimits) ->
 
 
 def _json_object(body: bytes) -> dict:
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise SubmissionError(400, "The body is not valid JSON.") from None
+    try:  # the wire's own reader: no NaN literals, which would break the link's page (json_script)
+        data = messages.loads(body)
+    except messages.MessageError as exc:
+        raise SubmissionError(400, f"The body is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
         raise SubmissionError(400, 'The body must be a JSON object like {"code": "..."}.')
     return data

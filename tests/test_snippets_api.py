@@ -95,7 +95,18 @@ def test_a_request_over_the_size_limit_is_refused_with_413(client, override_snip
     assert response.status_code == 413
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe", b"[1, 2]", b'"code"', b"[" * 100_000])
+# A NaN literal would pass json.loads, and the link's page would then carry it into json_script,
+# where it is not JSON: the page would break.
+NAN_IN_A_RESULT = (
+    b'{"code": "x", "outputs": [{"type": "result", "lineno": 1, "end_lineno": 1,'
+    b' "value": {"kind": "scalar", "repr": "nan", "value": NaN}}]}'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{not json", b"", b"\xff\xfe", b"[1, 2]", b'"code"', b"[" * 100_000, NAN_IN_A_RESULT],
+)
 def test_a_body_that_is_not_a_json_object_is_a_400(client, body):
     response = post(client, body)
     assert response.status_code == 400 and response.json()["error"]
