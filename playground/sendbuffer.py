@@ -3,9 +3,11 @@ most `limit_bytes`, never more.
 
 The consumer hands every message to the buffer at once and one task writes them out in order,
 waiting whenever the connection is not writable (uvicorn's websocket protocol waits for the
-transport to drain). While the buffer is over its limit, progress is coalesced (only the latest
-is kept), output and results are dropped with one notice, and what ends or explains a run
-(`done`, `error`, `status`, file replies) is always kept: there are few of those.
+transport to drain). While the buffer is over its limit, a fit's batch progress is coalesced
+(only the latest moves the bar), its epochs are thinned (every other one queued goes, the first
+and last stay: the curve keeps its shape, as TensorBoard samples), output and results are dropped
+with one notice, and what ends or explains a run (`done`, `error`, `status`, file replies) is
+always kept: there are few of those.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ NOTICE = "\n[output dropped: the page was not reading fast enough; the run goes 
 # Every message names its run near its start ("type" and "id" come first as senders build them);
 # reading it there spares parsing a large message only to drop it.
 _RUN_ID = re.compile(r'"id":\s*"([^"\\]{1,128})"')
+_EVENT = re.compile(r'"event":\s*"([a-z_]{1,16})"')
+CURVE_EVENTS = frozenset({"epoch", "end"})  # what the Training panel draws and lists
 
 
 class SendBuffer:
@@ -52,17 +56,34 @@ class SendBuffer:
             await self._writer
 
     def _make_room(self, kind: str, text: str) -> None:
-        if kind == "progress":  # only the latest matters: replace every queued one
-            kept = [(k, t) for k, t in self._queue if k != "progress"]
-            self._queue = deque(kept)
-            self._bytes = sum(len(t) for _, t in kept)
-            if self._bytes + len(text) <= self._limit:
+        if kind == "progress":
+            # Batches only move the bar: the latest will do.
+            self._replace([(k, t) for k, t in self._queue if k != "progress" or _curve_event(t) is not None])
+            if _curve_event(text) is not None:
+                while not self._fits(text) and self._thin_epochs():
+                    pass
+            if self._fits(text):
                 self._append(kind, text)
             return
         run = _run_id(text)
         if run not in self._noted:  # one notice per run; small, so it always fits
             self._noted.add(run)
             self._append("stream", json.dumps(messages.stream(run, "stderr", NOTICE)))
+
+    def _fits(self, text: str) -> bool:
+        return self._bytes + len(text) <= self._limit
+
+    def _thin_epochs(self) -> bool:
+        """Drop every other queued epoch but the first and the last; False when none is left to drop."""
+        epochs = [i for i, (k, t) in enumerate(self._queue) if k == "progress" and _curve_event(t) == "epoch"]
+        dropped = set(epochs[1:-1:2])
+        if dropped:
+            self._replace([item for i, item in enumerate(self._queue) if i not in dropped])
+        return bool(dropped)
+
+    def _replace(self, kept: list[tuple[str, str]]) -> None:
+        self._queue = deque(kept)
+        self._bytes = sum(len(t) for _, t in kept)
 
     def _append(self, kind: str, text: str) -> None:
         self._queue.append((kind, text))
@@ -79,6 +100,11 @@ class SendBuffer:
                 _, text = self._queue.popleft()
                 self._bytes -= len(text)
                 await self._send(text)
+
+
+def _curve_event(text: str) -> str | None:
+    found = _EVENT.search(text, 0, 300)
+    return found.group(1) if found and found.group(1) in CURVE_EVENTS else None
 
 
 def _run_id(text: str) -> str | None:

@@ -169,6 +169,24 @@ async def test_progress_is_coalesced_to_the_latest_while_the_page_lags():
     await buffer.close()
 
 
+async def test_a_lagging_page_still_gets_each_fits_curve_thinned_with_its_first_and_last_epoch():
+    socket = StalledSocket()
+    buffer = SendBuffer(socket.send, limit_bytes=4_000)
+    for epoch in range(1, 1001):
+        for step in range(5):
+            buffer.put("progress", json.dumps({"type": "progress", "id": "r1", "event": "batch", "step": step}))
+        buffer.put("progress", json.dumps({"type": "progress", "id": "r1", "event": "epoch", "epoch": epoch}))
+        assert buffer.queued_bytes <= 4_000
+    buffer.put("progress", json.dumps({"type": "progress", "id": "r1", "event": "end", "epoch": 1000}))
+    socket.release.set()
+    await asyncio.sleep(0.05)
+    sent = [json.loads(text) for text in socket.sent]
+    epochs = [m["epoch"] for m in sent if m["event"] == "epoch"]
+    assert epochs[0] == 1 and epochs[-1] == 1000 and 10 < len(epochs) < 100
+    assert epochs == sorted(epochs) and sent[-1]["event"] == "end"
+    await buffer.close()
+
+
 def test_quick_runs_back_to_back_are_each_counted_on_their_own():
     counted = traffic(max_messages_per_s=10)
     for _ in range(50):  # 150 messages within a second, three a run
