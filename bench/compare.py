@@ -157,6 +157,7 @@ def settings(quick: bool) -> dict:
             "pg_levels": [25, 100],
             "jupyter_levels": [5],
             "rounds": 3,
+            "questions": 20,
         }
     return {
         "warm_sessions": 20,
@@ -168,6 +169,7 @@ def settings(quick: bool) -> dict:
         "pg_levels": [25, 50, 100, 200, 300],
         "jupyter_levels": [10, 25, 50],
         "rounds": 5,
+        "questions": 80,
     }
 
 
@@ -251,6 +253,11 @@ async def run(cfg: dict, skip_jupyter_load: bool) -> dict:
     report["raw"]["jup_nodelay_rt"] = await jupyter_nodelay_round_trips(cfg["round_trips"])
     print(f"lever: burst of {cfg['burst']} with PLAYGROUND_POOL_SIZE={cfg['burst']} ...", flush=True)
     report["raw"]["pg_burst_pool"] = await pool_lever(cfg["burst"])
+    print("the editor's questions (completion, inspection), idle and during a fit ...", flush=True)
+    from . import completion  # it imports jupyter_questions from here
+
+    questions = await completion.main_async(rounds=1, questions=cfg["questions"], jupyter=True)
+    report["questions"] = completion.summarise(questions)
     report["table"] = table(report)
     return report
 
@@ -273,6 +280,12 @@ def table(report: dict) -> list[dict]:
             }
         )
 
+    questions = report.get("questions")
+    if questions:
+        for when, target in (("idle", 50), ("during_fit", 100)):
+            ours, theirs = questions[when]["p95_ms"], questions[f"jupyter_{when}"]["p95_ms"]
+            label = f"completion/inspection, p95 ({when.replace('_', ' ')})"
+            add(label, ours, theirs, "ms", f"<= {target} ms", ours <= target)
     pg_new, jup_new = summary_ms(raw["pg_new"]), summary_ms(raw["jup_new"])
     add(
         "new session -> first tensor, p50 (pool warm)",
