@@ -192,3 +192,23 @@ def test_quick_runs_back_to_back_are_each_counted_on_their_own():
     for _ in range(50):  # 150 messages within a second, three a run
         counted.start_run()
         assert [counted.admit("result", 10).action for _ in range(3)] == [FORWARD] * 3
+
+
+async def test_a_line_cut_short_by_the_kernels_end_is_not_taken_for_a_protocol_violation():
+    # The host ends a flooding kernel mid-write: its reason must stay the one the host gave.
+    import socket
+
+    from playground.kernel.process import KernelProcess
+
+    host_end, kernel_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    host_end.setblocking(False)
+    process = KernelProcess(pid=-1, sock=host_end, scratch=None, max_message_bytes=1 << 20)
+    kernel_end.send(b"\0")  # its first byte carries its credentials
+    opening = asyncio.create_task(process.open(5.0, admit=lambda _: None))
+    await asyncio.to_thread(kernel_end.recv, 1)
+    kernel_end.sendall(b'{"type": "ready", "info": {}}\n{"type": "stream", "id": "r1", "name": "stdout", "te')
+    kernel_end.close()
+    await opening
+    assert [message async for message in process.messages()] == []
+    assert process.end_reason is None

@@ -72,8 +72,8 @@ class KernelProcess:
                 return
             except (ConnectionError, OSError):
                 return
-            if not line:
-                return
+            if not line.endswith(b"\n"):
+                return  # the kernel went away mid-line (ended, perhaps by the host): not a message
             try:
                 message = messages.check(messages.FROM_KERNEL, messages.loads(line))
             except messages.MessageError as exc:
