@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import platform
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from .site import connect, execute, running_site, session_cookie
-from .stats import percentile
+from .stats import percentile, save_report
 
 FIT_CODE = """
 import time
@@ -139,11 +137,7 @@ def main() -> None:
     parser.add_argument("--fits", type=int, default=3, help="repeats of the 5-epoch fit, each way")
     args = parser.parse_args()
     report = asyncio.run(main_async(args))
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"core-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written {path}")
+    save_report(report, "core")
 
 
 if __name__ == "__main__":

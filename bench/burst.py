@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import time
-from pathlib import Path
 
 from .__main__ import machine
 from .compare import pg_burst
@@ -24,7 +23,7 @@ from .fit import parse_config
 from .hostile import server_pid
 from .run_cpu import kernels_cpu, kernels_cpu_s, process_cpu_s
 from .site import running_site
-from .stats import percentile
+from .stats import percentile, save_report
 
 WAVE_GAP_S = 20.0
 
@@ -62,11 +61,7 @@ def main() -> None:
     for name, env in args.config or [("default", {})]:
         print(f"{name}: {env}", flush=True)
         report["configs"][name] = measure(args.visitors, args.waves, env)
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"burst-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written {path}")
+    save_report(report, "burst")
 
 
 if __name__ == "__main__":

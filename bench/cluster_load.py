@@ -20,6 +20,7 @@ from pathlib import Path
 from .__main__ import percentile
 from .cluster import Cluster
 from .site import connect, execute, session_cookie
+from .stats import save_report
 
 
 class Ramp:
@@ -150,11 +151,7 @@ def main() -> None:
             f"MemAvailable after warm-up: first {steady[0][1]:.0f} MB, last {steady[-1][1]:.0f} MB, "
             f"drift {steady[-1][1] - steady[0][1]:+.0f} MB over {steady[-1][0] - steady[0][0]:.0f} s"
         )
-    out = Path(__file__).resolve().parent / "results"
-    out.mkdir(exist_ok=True)
-    path = out / f"load-{args.sessions}x{int(args.seconds)}s-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written {path}")
+    save_report(report, f"load-{args.sessions}x{int(args.seconds)}s")
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from .__main__ import FIT_CODE, machine
 from .site import connect, execute, running_site, session_cookie
+from .stats import save_report
 
 PROBE = """
 import json as _json, os as _os, resource as _resource
@@ -122,11 +122,7 @@ def main() -> None:
     configs = args.config or [("session", {})]
     report = run(args.pairs, configs) | {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
     print(json.dumps(report["summary"], indent=2))
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"fit-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written {path}")
+    save_report(report, "fit")
 
 
 if __name__ == "__main__":
