@@ -34,7 +34,8 @@ HOST_GONE = (
 class SessionConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         # What disconnect() needs comes first: it runs even when connect() fails part way.
-        self.outbox = SendBuffer(self._send_text, kernel_limits().websocket_buffer_bytes)
+        self.limits = kernel_limits()  # read once: receive() runs for every message
+        self.outbox = SendBuffer(self._send_text, self.limits.websocket_buffer_bytes)
         self.host_channel: str | None = None
         self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
         self.watcher: asyncio.Task | None = None
@@ -68,7 +69,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            message = messages.parse_client_message(text_data, kernel_limits().max_code_bytes)
+            message = messages.parse_client_message(text_data, self.limits.max_code_bytes)
         except messages.ProtocolError as exc:
             await self._refuse(exc)
             return

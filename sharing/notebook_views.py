@@ -69,8 +69,9 @@ def api_notebook_code(request: HttpRequest) -> JsonResponse:
         code = notebooks.from_notebook(request.body)
     except notebooks.NotNotebook as exc:
         return _json_error(400, str(exc))
-    if len(code.encode()) > kernel_limits().max_code_bytes:
-        return _json_error(413, f"The notebook's code is over {kernel_limits().max_code_bytes // 1024} KiB.")
+    limit = kernel_limits().max_code_bytes
+    if len(code.encode()) > limit:
+        return _json_error(413, f"The notebook's code is over {limit // 1024} KiB.")
     return JsonResponse({"code": code})
 
 
@@ -106,8 +107,9 @@ def _chunks(data: object) -> list[tuple[str, list[dict] | None]]:
         except BadOutputs as exc:
             raise ValueError(str(exc)) from None
         chunks.append((code.replace("\r\n", "\n"), outputs if cell.get("outputs") is not None else None))
-    if size > kernel_limits().max_code_bytes:
-        raise ValueError(f"The code is over {kernel_limits().max_code_bytes // 1024} KiB.")
+    limit = kernel_limits().max_code_bytes
+    if size > limit:
+        raise ValueError(f"The code is over {limit // 1024} KiB.")
     return chunks
 
 
