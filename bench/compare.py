@@ -26,7 +26,7 @@ from . import compare_load as load
 from . import jupyter as jup
 from . import memory
 from .__main__ import FIT_CODE  # the same fit as the core benchmark
-from .site import connect, execute, running_site, session_cookie
+from .site import connect, execute, next_message, running_site, session_cookie
 from .stats import ratio, summary_ms
 
 FIRST_TENSOR = "tf.constant([1., 2., 3.]) + 1"
@@ -70,7 +70,7 @@ async def pg_round_trips(base: str, count: int) -> dict:
             started = time.perf_counter()
             await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": "t + 10"}))
             while True:
-                message = json.loads(await websocket.recv())
+                message = await next_message(websocket)
                 if message.get("id") != request_id:
                     continue
                 if message["type"] == "result":

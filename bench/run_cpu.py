@@ -6,6 +6,8 @@ CPU comes from the processes' own counters, read around the runs, so a noisy mac
 less than it moves wall-clock times: the web process (uvicorn and the embedded kernel host) from
 `/proc/<pid>/stat`, the kernel from its cgroup's CPU count (every thread and process of it; the
 site's kernels are the cgroups named after the web process's pid). The client's is excluded.
+Counting starts once the pool's warm-ups are over (no CPU used for a second) and covers only
+the timed runs of one warmed session.
 `--before PATH` also measures a checkout of an earlier commit (a git worktree), alternating
 before and after `--pairs` times, so a busy moment on the machine falls on both.
 """
@@ -19,9 +21,8 @@ import os
 import time
 from pathlib import Path
 
-from .__main__ import round_trips
 from .hostile import server_pid
-from .site import ROOT, running_site
+from .site import ROOT, connect, execute, running_site, session_cookie
 from .stats import percentile
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -53,23 +54,50 @@ def kernels_cpu_s(server: int, since: dict[str, float] | None = None) -> float:
     return sum(seconds - since.get(name, 0.0) for name, seconds in kernels_cpu(server).items())
 
 
+def wait_until_quiet(server: int, timeout_s: float = 60.0) -> None:
+    """Wait for the pool's warm-ups to end: a kernel made meanwhile would count as the runs' CPU."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        web, kernels = process_cpu_s(server), kernels_cpu(server)
+        time.sleep(1.0)
+        if process_cpu_s(server) - web < 0.02 and kernels_cpu_s(server, since=kernels) < 0.01:
+            return
+
+
+async def counted_runs(base: str, server: int, runs: int) -> tuple[list[float], float, float]:
+    """One session: set up and warm up, wait for quiet, then `runs` timed runs of `t + 10`.
+
+    Returns the round trips and the web process's and kernels' CPU seconds during them."""
+    async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
+        await execute(websocket, "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])", "setup")
+        for i in range(WARM_RUNS):
+            await execute(websocket, "t + 10", f"warm-{i}")
+        await asyncio.to_thread(wait_until_quiet, server)
+        web, kernels = process_cpu_s(server), kernels_cpu(server)
+        times = []
+        for i in range(runs):
+            started = time.perf_counter()
+            messages = await execute(websocket, "t + 10", f"rt-{i}")
+            times.append(time.perf_counter() - started)
+            assert messages[0]["value"]["values"][0][0] == 11.0, messages
+        return times, process_cpu_s(server) - web, kernels_cpu_s(server, since=kernels)
+
+
 def measure(runs: int, root: Path = ROOT) -> dict:
     with running_site(quiet=True, root=root) as base:
         pid = server_pid(base.rsplit(":", 1)[1])
-        asyncio.run(round_trips(base, WARM_RUNS))
-        cpu_before, kernels_before, started = process_cpu_s(pid), kernels_cpu(pid), time.perf_counter()
-        times = asyncio.run(round_trips(base, runs))
-        cpu_used, elapsed = process_cpu_s(pid) - cpu_before, time.perf_counter() - started
-        kernels_used = kernels_cpu_s(pid, since=kernels_before)
+        wait_until_quiet(pid)
+        started = time.perf_counter()
+        times, web_used, kernels_used = asyncio.run(counted_runs(base, pid, runs))
+        elapsed = time.perf_counter() - started
     ms = [t * 1000 for t in times]
-    measured_runs = runs + 21  # round_trips also runs a set-up and 20 warm-up runs
     return {
         "runs": runs,
         "round_trip_p50_ms": round(percentile(ms, 50), 3),
         "round_trip_p95_ms": round(percentile(ms, 95), 3),
-        "web_cpu_per_run_ms": round(cpu_used / measured_runs * 1000, 3),
-        "kernel_cpu_per_run_ms": round(kernels_used / measured_runs * 1000, 3),
-        "server_and_kernel_cpu_per_run_ms": round((cpu_used + kernels_used) / measured_runs * 1000, 3),
+        "web_cpu_per_run_ms": round(web_used / runs * 1000, 3),
+        "kernel_cpu_per_run_ms": round(kernels_used / runs * 1000, 3),
+        "server_and_kernel_cpu_per_run_ms": round((web_used + kernels_used) / runs * 1000, 3),
         "elapsed_s": round(elapsed, 1),
     }
 

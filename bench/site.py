@@ -15,7 +15,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+import weakref
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,12 +92,26 @@ async def connect(base: str, cookie: str | None = None):
     return await websockets.connect(ws_url(base), additional_headers=headers, max_size=None)
 
 
+_unread: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # websocket -> messages of frames read
+
+
+async def next_message(websocket, receive: Callable[[], Awaitable[str]] | None = None) -> dict:
+    """The server's next message. A frame holds one or more, separated by newlines
+    (docs/protocol.md); the rest of a frame waits here for the next call. `receive` reads a
+    frame where the websocket has no `recv()` (Channels' test communicator)."""
+    unread = _unread.setdefault(websocket, deque())
+    while not unread:
+        frame = await (receive() if receive is not None else websocket.recv())
+        unread.extend(json.loads(line) for line in frame.split("\n"))
+    return unread.popleft()
+
+
 async def execute(websocket, code: str, request_id: str) -> list[dict]:
     """Send one run and return its messages up to and including `done`."""
     await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": code}))
     seen = []
     while True:
-        message = json.loads(await websocket.recv())
+        message = await next_message(websocket)
         if message.get("id") != request_id:
             continue
         seen.append(message)

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from .__main__ import machine
-from .site import connect, running_site, session_cookie
+from .site import connect, next_message, running_site, session_cookie
 
 # 16,000 training rows in batches of 8: 2,000 steps an epoch, 3 epochs, validation on 4,000.
 TRAINING_CODE = """
@@ -69,7 +69,7 @@ async def progress_on_and_off(base: str, repeats: int) -> tuple[list[float], lis
         code = AB_CODE.format(repeats=repeats)
         await websocket.send(json.dumps({"type": "execute", "id": "ab", "code": code}))
         while True:
-            message = json.loads(await websocket.recv())
+            message = await next_message(websocket)
             if message.get("id") == "ab" and message["type"] == "result" and message["value"]["repr"][:2] == "([":
                 on, off = ast.literal_eval(message["value"]["repr"])  # the last line's value
             if message.get("id") == "ab" and message["type"] == "error":
@@ -85,7 +85,7 @@ async def fit_in_session(base: str) -> dict:
         await websocket.send(json.dumps({"type": "execute", "id": "fit", "code": code}))
         arrivals, result = [], None
         while True:
-            message = json.loads(await websocket.recv())
+            message = await next_message(websocket)
             if message.get("id") != "fit":
                 continue
             if message["type"] == "progress" and message["phase"] == "fit":

@@ -168,7 +168,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000, "expiry": 120}}
+        "default": {
+            "BACKEND": "playground.kernel.local_layer.LocalChannelLayer",
+            "CONFIG": {"capacity": 5000, "expiry": 120},
+        }
     }
 
 PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", not REDIS_URL)

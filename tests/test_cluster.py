@@ -4,13 +4,12 @@ loopback. Web processes hold no kernels; kernel hosts hold them; faults are surv
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 
 import pytest
 
 from bench.cluster import Cluster
-from bench.site import connect, execute, session_cookie
+from bench.site import connect, execute, next_message, session_cookie
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +35,7 @@ async def value_of(websocket, code: str) -> str:
 async def next_status(websocket, state: str, timeout: float = 30) -> dict:
     async with asyncio.timeout(timeout):
         while True:
-            message = json.loads(await websocket.recv())
+            message = await next_message(websocket)
             if message["type"] == "status" and message["state"] == state:
                 return message
 

@@ -21,7 +21,7 @@ import redis
 from cryptography.fernet import Fernet
 
 from bench.cluster import Cluster
-from bench.site import ROOT, connect, session_cookie
+from bench.site import ROOT, connect, next_message, session_cookie
 from playground.kernel import bus
 from playground.kernel.placement import RedisPlacement
 from playground.kernel.redis_layer import ResilientRedisChannelLayer
@@ -86,7 +86,7 @@ async def run(websocket, code: str, request_id: str, frames: list[dict]) -> str:
 async def read_until(websocket, frames: list[dict], last, timeout: float = 60) -> None:
     async with asyncio.timeout(timeout):
         while True:
-            frames.append(json.loads(await websocket.recv()))
+            frames.append(await next_message(websocket))
             if last(frames[-1]):
                 return
 

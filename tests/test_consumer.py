@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
+from bench.site import next_message
 from config.asgi import application
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -32,7 +33,7 @@ async def connect(cookie: str | None = None, forwarded_for: str | None = None) -
 async def receive_until(communicator: WebsocketCommunicator, predicate, timeout: float = 60) -> list[dict]:
     seen = []
     while True:
-        message = json.loads(await communicator.receive_from(timeout=timeout))
+        message = await next_message(communicator, lambda: communicator.receive_from(timeout=timeout))
         seen.append(message)
         if predicate(message):
             return seen
@@ -56,7 +57,7 @@ async def ws(host_cleanup):
 
 async def test_connecting_sends_the_session_status_at_once(host_cleanup):
     communicator = await connect()
-    first = json.loads(await communicator.receive_from(timeout=30))
+    first = await next_message(communicator, lambda: communicator.receive_from(timeout=30))
     assert first["type"] == "status" and first["state"] in ("starting", "idle")
     await communicator.disconnect()
 

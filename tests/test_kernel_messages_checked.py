@@ -12,7 +12,7 @@ import pytest
 from playground import messages
 from playground.kernel.limits import Limits
 from playground.kernel.watchdog import DROP, END, FORWARD, HARD_CEILING, Traffic
-from playground.sendbuffer import NOTICE, SendBuffer
+from playground.sendbuffer import FRAME_BYTES, NOTICE, SendBuffer
 
 
 def kernel_line(message: dict) -> dict:
@@ -129,11 +129,13 @@ class StalledSocket:
 
     def __init__(self):
         self.release = asyncio.Event()
-        self.sent: list[str] = []
+        self.frames: list[str] = []
+        self.sent: list[str] = []  # the messages, out of their frames
 
-    async def send(self, text: str) -> None:
+    async def send(self, frame: str) -> None:
         await self.release.wait()
-        self.sent.append(text)
+        self.frames.append(frame)
+        self.sent.extend(frame.split("\n"))
 
 
 def text_of(kind: str, run: str, size: int = 0) -> str:
@@ -184,6 +186,21 @@ async def test_a_lagging_page_still_gets_each_fits_curve_thinned_with_its_first_
     epochs = [m["epoch"] for m in sent if m["event"] == "epoch"]
     assert epochs[0] == 1 and epochs[-1] == 1000 and 10 < len(epochs) < 100
     assert epochs == sorted(epochs) and sent[-1]["event"] == "end"
+    await buffer.close()
+
+
+async def test_messages_waiting_together_leave_as_one_frame_in_order_and_a_large_one_alone():
+    socket = StalledSocket()
+    buffer = SendBuffer(socket.send, limit_bytes=10 * FRAME_BYTES)
+    for kind in ("result", "variables", "done"):
+        buffer.put(kind, text_of(kind, "r1"))
+    buffer.put("result", text_of("result", "r2", FRAME_BYTES))
+    buffer.put("done", text_of("done", "r2"))
+    socket.release.set()
+    await asyncio.sleep(0.05)
+    frames = [[json.loads(line)["type"] for line in frame.split("\n")] for frame in socket.frames]
+    assert frames == [["result", "variables", "done"], ["result"], ["done"]]
+    assert buffer.queued_bytes == 0
     await buffer.close()
 
 

@@ -88,7 +88,10 @@ class KernelSession:
         self._reader: asyncio.Task | None = None
         self._escalation: asyncio.Task | None = None
         self._watchdog: asyncio.Task | None = None
-        self._announcer: asyncio.Task | None = None
+        # Timers, not tasks: most runs end before either fires, and a cancelled timer costs
+        # them nothing (a task per run, woken to find its run over, was a cgroup read each).
+        self._first_check: asyncio.TimerHandle | None = None
+        self._announcer: asyncio.TimerHandle | asyncio.Task | None = None
         self._announced = ""  # the last state the browsers were told
         self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assist.py)
@@ -240,8 +243,14 @@ class KernelSession:
         self._cpu_mark, self._idle_seen = None, 0.0
         process.send(messages.execute(request.id, request.code))
         clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=start)
-        self._watchdog = asyncio.create_task(self._watch(request, process, clock), name="kernel-run-watchdog")
+        loop = asyncio.get_running_loop()
+        self._first_check = loop.call_later(CHECK_EVERY_S, self._start_watch, request, process, clock)
         await self._set_state("busy", None)
+
+    def _start_watch(self, request: Request, process: KernelProcess, clock: RunClock) -> None:
+        self._first_check = None
+        if self._current is request and self.process is process:
+            self._watchdog = asyncio.create_task(self._watch(request, process, clock), name="kernel-run-watchdog")
 
     async def _read(self, process: KernelProcess) -> None:
         async for message, text in process.messages():
@@ -294,6 +303,9 @@ class KernelSession:
         """The run is over: what it started ends with it; CPU from now on counts as idle."""
         self._current = None
         self.last_activity = time.monotonic()
+        if self._first_check is not None:
+            self._first_check.cancel()
+            self._first_check = None
         if self.process is not None and not request.keeps_processes:
             self.process.end_children()
 
@@ -317,16 +329,16 @@ class KernelSession:
             await self._pool.discard(process, reason)
 
     async def _watch(self, request: Request, process: KernelProcess, clock: RunClock) -> None:
+        """Check the run's CPU and wall time every CHECK_EVERY_S, from its first check on."""
         while self._current is request and self.process is process:
-            await asyncio.sleep(CHECK_EVERY_S)
             verdict = clock.check()
-            if verdict is None or self._current is not request:
-                continue
-            await self._notice(request, verdict.text)
-            if verdict.stop:
-                request.stopped_by = {"limit": verdict.limit, "value": verdict.value}
-                self._interrupt_current()
-                return
+            if verdict is not None:
+                await self._notice(request, verdict.text)
+                if verdict.stop:
+                    request.stopped_by = {"limit": verdict.limit, "value": verdict.value}
+                    self._interrupt_current()
+                    return
+            await asyncio.sleep(CHECK_EVERY_S)
 
     async def _notice(self, request: Request | None, text: str) -> None:
         if request is None:
@@ -358,7 +370,8 @@ class KernelSession:
             # Most runs end within milliseconds: announce `busy` only for runs still going after
             # BUSY_ANNOUNCE_DELAY_S, so a quick run costs no status broadcasts at all (two group
             # sends per run were the largest cost of a round trip through Redis).
-            self._announcer = asyncio.create_task(self._announce_busy(self._current))
+            loop = asyncio.get_running_loop()
+            self._announcer = loop.call_later(BUSY_ANNOUNCE_DELAY_S, self._announce_busy, self._current)
             return
         if self._announcer is not None:
             self._announcer.cancel()
@@ -368,11 +381,13 @@ class KernelSession:
         self._announced = state
         await self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
 
-    async def _announce_busy(self, request: Request | None) -> None:
-        await asyncio.sleep(BUSY_ANNOUNCE_DELAY_S)
+    def _announce_busy(self, request: Request | None) -> None:
+        self._announcer = None
         if self.state == "busy" and self._current is request:
             self._announced = "busy"
-            await self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
+            # A task the next state change cancels, so a `busy` never lands after its `idle`.
+            broadcast = self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
+            self._announcer = asyncio.create_task(broadcast)
 
     async def _send(self, channel: str, message: dict) -> None:
         await self._outbox.reply(channel, message["type"], json.dumps(message))

@@ -29,7 +29,8 @@ export function connect(path, { onMessage, onState }) {
       generation += 1;
       onState('open', {});
     };
-    sock.onmessage = (event) => onMessage(JSON.parse(event.data));
+    // A frame holds one message or several, newline-separated (docs/protocol.md).
+    sock.onmessage = (event) => event.data.split('\n').forEach((line) => onMessage(JSON.parse(line)));
     sock.onclose = () => {
       // (an error is always followed by a close)
       ws = null;

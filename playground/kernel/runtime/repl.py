@@ -51,7 +51,7 @@ class Interpreter:
         finally:
             # Only code that can run again later (functions, classes, lambdas) needs its source
             # kept for tracebacks and AutoGraph; the rest would grow the kernel run after run.
-            if not any(isinstance(n, _DEFINITIONS) for n in ast.walk(tree)):
+            if not _defines_code(code, tree):
                 linecache.cache.pop(filename, None)
 
     def _run_tree(self, request_id: str, tree: ast.Module, filename: str, in_user_code: Callable) -> bool:
@@ -107,6 +107,14 @@ class Interpreter:
                 ],
             )
         )
+
+
+def _defines_code(code: str, tree: ast.Module) -> bool:
+    # Walking the tree costs more than the rest of a trivial run's parsing; code without these
+    # words defines nothing (a decorator or `lambda` needs them too).
+    if "def" not in code and "class" not in code and "lambda" not in code:
+        return False
+    return any(isinstance(n, _DEFINITIONS) for n in ast.walk(tree))
 
 
 def _user_frames(tb: TracebackType | None) -> list[traceback.FrameSummary]:
