@@ -91,3 +91,17 @@ def test_killing_leftovers_spares_the_kernel(tmp_path, monkeypatch):
     monkeypatch.setattr(cgroups.os, "kill", lambda pid, signum: killed.append(pid))
     assert group.kill_all(sparing=100) == 2
     assert killed == [200, 300]
+
+
+def test_a_kernel_made_ahead_weighs_a_tenth_until_it_is_in_use(tmp_path, two_cores):
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v2").mkdir()
+    v1 = cgroups.Cgroups(v1_tree(tmp_path / "v1"))
+    group = v1.create("k1", 256 * MIB, 512, cpu_cores=1.0, background=True)
+    shares = tmp_path / "v1" / "cpu" / cgroups.GROUP / "k1" / "cpu.shares"
+    assert shares.read_text() == "204"
+    group.set_background(False)
+    assert shares.read_text() == "2048"
+    v2 = cgroups.Cgroups(v2_tree(tmp_path / "v2"))
+    v2.create("k1", 256 * MIB, 512, cpu_cores=1.0, background=True)
+    assert (tmp_path / "v2" / cgroups.GROUP / "k1" / "cpu.weight").read_text() == "20"

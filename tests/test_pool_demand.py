@@ -1,5 +1,5 @@
-"""The kernel pool grows with demand: as many kernels ready as sessions started in the last
-few seconds, up to PLAYGROUND_POOL_MAX_SIZE (real kernels from the shared kernel host)."""
+"""The kernel pool grows with demand: as many kernels ready as sessions started in the largest
+recent burst, up to PLAYGROUND_POOL_MAX_SIZE (real kernels from the shared kernel host)."""
 
 from __future__ import annotations
 
@@ -28,5 +28,5 @@ async def test_the_pool_keeps_as_many_ready_as_sessions_just_started_up_to_its_m
         await client_factory()
     assert pool.ready_target() == 3  # five sessions just started, capped at three
     await until(lambda: pool.ready >= 3)
-    monkeypatch.setattr(pool_module, "DEMAND_WINDOW_S", 0.0)
-    assert pool.ready_target() == 1  # the wave has passed: back to the pool's own size
+    monkeypatch.setattr(pool_module, "DEMAND_MEMORY_S", 0.0)
+    assert pool.ready_target() == 1  # the wave is long past: back to the pool's own size

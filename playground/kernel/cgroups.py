@@ -17,6 +17,11 @@ process on a busy machine, 0.98x with these weights (docs/benchmarks.md, issue 1
 (`PLAYGROUND_CPU_CORES_PER_KERNEL`, one core by default) keeps a kernel that spins every thread
 it can from holding all cores; it costs a fit a few per cent (CFS throttles its bursts of
 parallel work), and a value of the host's cores or more removes it.
+
+A kernel the pool makes ahead of demand warms up at a tenth of that weight (`background`), so
+that its start yields to the runs of kernels in use, and gets the full weight when it is handed
+out. The host makes a kernel's cgroup while newcomers may be waiting on its event loop, so the
+files are written with plain os calls and each directory is resolved once.
 """
 
 from __future__ import annotations
@@ -35,16 +40,26 @@ CFS_PERIOD_US = 100_000
 V1_SHARES_PER_CORE = 1024  # cpu.shares of one nice-0 thread
 V2_WEIGHT_PER_CORE = 100  # cpu.weight of one nice-0 thread
 V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
+BACKGROUND_SHARE = 10  # a kernel warming up for the pool weighs 1/10 of one in use
 
 
 class KernelCgroup:
-    def __init__(self, paths: dict[str, Path], version: int):
+    def __init__(self, paths: dict[str, Path], version: int, folders: list[Path] | None = None):
         self._paths = paths  # controller -> directory (v2: one directory for all)
         self._version = version
+        self._folders = folders if folders is not None else _distinct(paths.values())  # each once
 
     def add(self, pid: int) -> None:
-        for path in _distinct(self._paths.values()):
-            (path / "cgroup.procs").write_text(str(pid))
+        for path in self._folders:
+            _write(path / "cgroup.procs", pid)
+
+    def set_background(self, background: bool) -> None:
+        """A tenth of a kernel's CPU weight while it warms up for the pool; the full one in use."""
+        cpu = self._paths.get("cpu")
+        if cpu is None:
+            return
+        name, weight = ("cpu.weight", v2_weight()) if self._version == 2 else ("cpu.shares", v1_shares())
+        _write(cpu / name, max(1, weight // BACKGROUND_SHARE) if background else weight, optional=True)
 
     def cap_cpu(self, cores: float) -> None:
         """At most `cores` of CPU at once (CFS quota); no cap for the host's cores or more."""
@@ -99,7 +114,7 @@ class KernelCgroup:
         return killed
 
     def remove(self) -> None:
-        for path in _distinct(self._paths.values()):
+        for path in self._folders:
             with contextlib.suppress(OSError):
                 path.rmdir()
 
@@ -109,6 +124,11 @@ class Cgroups:
 
     def __init__(self, root: Path = ROOT):
         self.version, self.bases, self.problem = _discover(root)
+        # controller -> the controller whose folder it shares (v1 cpu and cpuacct mounted together)
+        resolved = {controller: base.resolve() for controller, base in self.bases.items()}
+        first = {folder: controller for controller, folder in reversed(list(resolved.items()))}
+        self._same_as = {controller: first[folder] for controller, folder in resolved.items()}
+        self._memsw = True  # v1 memory+swap limit: absent where swap accounting is off
         if self.problem:
             log.warning("cgroups unavailable (%s): kernel memory and process limits are NOT enforced", self.problem)
 
@@ -116,25 +136,28 @@ class Cgroups:
     def available(self) -> bool:
         return not self.problem
 
-    def create(self, name: str, memory_bytes: int, max_processes: int, cpu_cores: float) -> KernelCgroup | None:
+    def create(
+        self, name: str, memory_bytes: int, max_processes: int, cpu_cores: float, background: bool = False
+    ) -> KernelCgroup | None:
+        """A kernel's cgroup with its limits; `background`: made ahead for the pool (see the top)."""
         if not self.available:
             return None
-        paths = {controller: base / name for controller, base in self.bases.items()}
-        for path in _distinct(paths.values()):
-            path.mkdir(exist_ok=True)
+        paths = {controller: self.bases[self._same_as[controller]] / name for controller in self.bases}
+        folders = [paths[c] for c in self.bases if self._same_as[c] == c]
+        for path in folders:
+            with contextlib.suppress(FileExistsError):  # left by a server that had the same pid
+                os.mkdir(path)
         if self.version == 2:
             _write(paths["memory"] / "memory.max", memory_bytes)
             _write(paths["memory"] / "memory.swap.max", 0, optional=True)
             _write(paths["pids"] / "pids.max", max_processes)
-            if "cpu" in paths:
-                _write(paths["cpu"] / "cpu.weight", v2_weight())
         else:
             _write(paths["memory"] / "memory.limit_in_bytes", memory_bytes)
-            _write(paths["memory"] / "memory.memsw.limit_in_bytes", memory_bytes, optional=True)
+            if self._memsw and not _write(paths["memory"] / "memory.memsw.limit_in_bytes", memory_bytes, True):
+                self._memsw = False
             _write(paths["pids"] / "pids.max", max_processes)
-            if "cpu" in paths:
-                _write(paths["cpu"] / "cpu.shares", v1_shares())
-        group = KernelCgroup(paths, self.version)
+        group = KernelCgroup(paths, self.version, folders)
+        group.set_background(background)
         group.cap_cpu(cpu_cores)
         return group
 
@@ -172,12 +195,19 @@ def _distinct(paths) -> list[Path]:
     return list({path.resolve(): path for path in paths}.values())
 
 
-def _write(path: Path, value: int | str, optional: bool = False) -> None:
+def _write(path: Path, value: int | str, optional: bool = False) -> bool:
+    """One small write with the fewest system calls; False when an optional file refused it."""
     try:
-        path.write_text(str(value))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # (CREAT: tests' plain folders)
+        try:
+            os.write(fd, str(value).encode())
+        finally:
+            os.close(fd)
     except OSError:
         if not optional:
             raise
+        return False
+    return True
 
 
 def _discover(root: Path) -> tuple[int, dict[str, Path], str]:

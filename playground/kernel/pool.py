@@ -1,14 +1,23 @@
 """Kernels forked and warmed up before anyone asks, so a new visitor never waits for them.
 
-The pool keeps `PLAYGROUND_POOL_SIZE` kernels ready, and more while visitors arrive: as many as
-sessions started in the last DEMAND_WINDOW_S, up to `PLAYGROUND_POOL_MAX_SIZE`, so a class that
-opens the page over a minute finds kernels waiting after its first few. Kernels made for a
-passed wave stay ready for the next visitors (each ~19 MB while idle).
+How many are kept ready follows demand: `PLAYGROUND_POOL_SIZE`, or as many sessions as started
+within DEMAND_WINDOW_S at the busiest moment of the last DEMAND_MEMORY_S, up to
+`PLAYGROUND_POOL_MAX_SIZE`. A class told "open the page now" thus finds the pool as large as the
+last such burst, and a pool grown for one gives its surplus back once the memory of it expires.
+Each ready kernel costs ~19 MB while idle.
+
+A burst is served before the pool is refilled. Newcomers take ready kernels; when none is left,
+they queue and kernels are started for them, a few at a time (STARTS_AT_ONCE: more only share
+the cores and finish all at once), each going to the longest-waiting newcomer. Refilling waits
+until no newcomer is waiting and none was served for REFILL_QUIET_S (their first runs come
+right after), and a kernel made ahead warms up at a tenth of the CPU weight (cgroups.py), so
+making the next visitors' kernels never slows the ones being served.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import itertools
 import logging
@@ -28,7 +37,10 @@ from .process import KernelProcess
 
 log = logging.getLogger(__name__)
 
-DEMAND_WINDOW_S = 10.0
+DEMAND_WINDOW_S = 10.0  # sessions started this close together are one burst
+DEMAND_MEMORY_S = 600.0  # how long the pool stays ready for a burst as large as the last one
+REFILL_QUIET_S = 0.5  # refilling waits this long after the last kernel handed out
+STARTS_AT_ONCE = max(2, os.cpu_count() or 1)  # kernels started at once for waiting newcomers
 
 
 class KernelLimitReached(RuntimeError):
@@ -43,7 +55,14 @@ class KernelPool:
         self._by_pid: dict[int, KernelProcess] = {}
         self._ready: list[KernelProcess] = []
         self._refill: asyncio.Task | None = None
-        self._handed_out: deque[float] = deque()  # when each recent session got its kernel
+        self._waiting: deque[asyncio.Future[KernelProcess]] = deque()  # newcomers, longest waiting first
+        self._starts: set[asyncio.Task] = set()  # kernels being started for them
+        self._unforked = 0  # starts not forked yet: they will take a slot
+        self._ahead: dict[str, KernelProcess] = {}  # made ahead, still at the background weight
+        self._making_ahead = False  # the refill is starting a kernel now
+        self._handed_out: deque[tuple[float, int]] = deque()  # (when, sessions started in the window then)
+        self._last_handout = float("-inf")
+        self._trim: asyncio.TimerHandle | None = None
         self._names = itertools.count(1)
         self.cgroups = Cgroups()
         self.gpus = GpuInventory.discover(sandbox_settings.simulated_gpus, limits.gpu_memory_mb)
@@ -74,49 +93,191 @@ class KernelPool:
         """Kernels forked, warmed up and waiting for a session."""
         return len(self._ready)
 
+    @property
+    def waiting(self) -> int:
+        """Newcomers waiting for a kernel to be started for them."""
+        return len(self._waiting)
+
     def ready_target(self) -> int:
-        """Kernels to keep ready now: the pool's size, or the recent demand up to its maximum."""
+        """Kernels to keep ready now: the pool's size, or the largest recent burst up to its maximum."""
         now = time.monotonic()
-        while self._handed_out and now - self._handed_out[0] > DEMAND_WINDOW_S:
+        while self._handed_out and now - self._handed_out[0][0] > DEMAND_MEMORY_S:
             self._handed_out.popleft()
-        demand = min(len(self._handed_out), self._limits.pool_max_size)
-        return max(self._limits.pool_size, demand)
+        burst = max((count for _, count in self._handed_out), default=0)
+        return max(self._limits.pool_size, min(burst, self._limits.pool_max_size))
 
     def has_room(self) -> bool:
-        return any(p.exitcode is None for p in self._ready) or self.live < self.capacity
+        """Whether a newcomer can get a kernel without evicting one (those queued before it counted)."""
+        unstarted = max(0, len(self._waiting) - len(self._starts))
+        return any(p.exitcode is None for p in self._ready) or self._occupied() + unstarted < self.capacity
 
     async def start(self) -> None:
         await self.forkserver.start()
         self._schedule_refill()
 
     async def acquire(self) -> KernelProcess:
-        """A ready kernel: from the pool when one is waiting, else a fresh fork."""
-        self._handed_out.append(time.monotonic())
-        while True:
-            while self._ready:
-                process = self._ready.pop()
-                if process.exitcode is None:
-                    self._schedule_refill()
-                    return process
-            if self.live < self.capacity:
-                process = await self._spawn()
-                self._schedule_refill()
-                return process
-            if self._refill is None or self._refill.done():
-                raise KernelLimitReached(
-                    f"this server already runs its maximum of {self.capacity} kernels, all of them busy "
-                    "(PLAYGROUND_MAX_KERNELS and PLAYGROUND_MEMORY_BUDGET_BYTES); try again in a few minutes"
-                )
-            await asyncio.shield(self._refill)  # it took the last slot: its kernel is ours in a moment
+        """A ready kernel: from the pool when one is waiting, else the next one started."""
+        self._note_handout()
+        process = self._take_ready()
+        if process is None:
+            process = await self._wait_for_start()
+        self._schedule_refill()
+        return process
 
     async def close(self) -> None:
-        if self._refill is not None:
-            self._refill.cancel()
+        for task in (self._refill, *self._starts):
+            if task is not None:
+                task.cancel()
+        if self._trim is not None:
+            self._trim.cancel()
         processes = list(self._by_pid.values())
         await asyncio.gather(*(p.close("the server is shutting down") for p in processes))
         await self.forkserver.stop()
 
-    async def _spawn(self) -> KernelProcess:
+    # --- handing out ------------------------------------------------------------------------
+
+    def _note_handout(self) -> None:
+        now = time.monotonic()
+        self._last_handout = now
+        times = [when for when, _ in self._handed_out]
+        in_window = len(times) - bisect.bisect_left(times, now - DEMAND_WINDOW_S) + 1
+        self._handed_out.append((now, in_window))
+        if self._trim is not None:
+            self._trim.cancel()  # when the memory of this burst expires, give its surplus back
+        self._trim = asyncio.get_running_loop().call_later(DEMAND_MEMORY_S + 1, self._schedule_refill)
+
+    def _take_ready(self) -> KernelProcess | None:
+        while self._ready:
+            process = self._ready.pop()
+            if process.exitcode is None:
+                self._in_use(process)
+                return process
+        return None
+
+    def _in_use(self, process: KernelProcess) -> None:
+        if self._ahead.pop(process.name, None) is not None and process.cgroup is not None:
+            process.cgroup.set_background(False)
+
+    async def _wait_for_start(self) -> KernelProcess:
+        if self._occupied() >= self.capacity and not self._starting_any():
+            raise self._full()
+        waiter: asyncio.Future[KernelProcess] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        for process in self._ahead.values():  # kernels being made ahead may be theirs: full weight
+            if process.cgroup is not None:
+                process.cgroup.set_background(False)
+        self._ahead.clear()
+        self._start_for_waiting()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(waiter)
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._ready.append(waiter.result())  # handed over as this newcomer left: keep it
+            raise
+
+    def _start_for_waiting(self) -> None:
+        """Start kernels for the newcomers waiting, a few at a time; refuse them when full."""
+        while len(self._waiting) > len(self._starts) and len(self._starts) < STARTS_AT_ONCE:
+            if self._occupied() >= self.capacity:
+                break
+            task = asyncio.create_task(self._start_one(), name="kernel-pool-start")
+            self._starts.add(task)
+        if self._waiting and not self._starting_any():
+            while self._waiting:  # nothing in flight will free a slot for them
+                waiter = self._waiting.popleft()
+                if not waiter.done():
+                    waiter.set_exception(self._full())
+
+    async def _start_one(self) -> None:
+        try:
+            process = await self._spawn(background=False)
+        except Exception as exc:
+            self._fail_first_waiting(exc)
+        else:
+            self._deliver(process)
+        finally:
+            self._starts.discard(asyncio.current_task())
+            self._start_for_waiting()
+
+    def _deliver(self, process: KernelProcess) -> None:
+        """A kernel just started goes to the longest-waiting newcomer, or to the pool."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                self._in_use(process)
+                waiter.set_result(process)
+                return
+        self._ready.append(process)
+
+    def _fail_first_waiting(self, exc: Exception) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_exception(exc)
+                return
+
+    def _occupied(self) -> int:
+        """Slots taken: kernels alive and those about to be forked."""
+        return self.live + self._unforked
+
+    def _refilling(self) -> bool:
+        return self._refill is not None and not self._refill.done()
+
+    def _starting_any(self) -> bool:
+        """Whether a kernel is on its way that a waiting newcomer could get."""
+        return bool(self._starts) or self._making_ahead
+
+    def _full(self) -> KernelLimitReached:
+        return KernelLimitReached(
+            f"this server already runs its maximum of {self.capacity} kernels, all of them busy "
+            "(PLAYGROUND_MAX_KERNELS and PLAYGROUND_MEMORY_BUDGET_BYTES); try again in a few minutes"
+        )
+
+    # --- refilling ----------------------------------------------------------------------------
+
+    def _schedule_refill(self) -> None:
+        if not self._refilling():
+            self._refill = asyncio.create_task(self._fill(), name="kernel-pool-refill")
+
+    async def _fill(self) -> None:
+        while True:
+            await self._quiet()
+            await self._give_back_surplus()
+            if len(self._ready) >= self.ready_target() or self._occupied() >= self.capacity:
+                return
+            self._making_ahead = True
+            try:
+                process: KernelProcess | None = await self._spawn(background=True)
+            except Exception as exc:  # keep serving; newcomers' own starts will retry and report
+                log.warning("could not fill the kernel pool: %s", exc)
+                process = None
+            finally:
+                self._making_ahead = False
+            if process is not None:
+                self._deliver(process)
+            self._start_for_waiting()  # it may have held the last slot a newcomer waits for
+            if process is None:
+                return
+
+    async def _quiet(self) -> None:
+        """Until no newcomer is waiting and none was served for REFILL_QUIET_S."""
+        while True:
+            left = self._last_handout + REFILL_QUIET_S - time.monotonic()
+            if not self._waiting and left <= 0:
+                return
+            await asyncio.sleep(max(left, 0.05))
+
+    async def _give_back_surplus(self) -> None:
+        """Ready kernels beyond the target (a burst long past) end; their memory comes back."""
+        surplus = max(0, len(self._ready) - self.ready_target())
+        oldest, self._ready[:surplus] = self._ready[:surplus], []
+        await asyncio.gather(*(self.discard(p, "the kernel pool shrank") for p in oldest))
+
+    # --- making one kernel --------------------------------------------------------------------
+
+    async def _spawn(self, background: bool = False) -> KernelProcess:
         if self._sandbox.enabled:
             scratch, host_scratch = sandbox.SCRATCH, None  # a tmpfs the kernel mounts for itself
         else:
@@ -134,19 +295,25 @@ class KernelPool:
             "gpu": gpu.config() if gpu else None,
             "cpu_reason": "" if gpu else self.gpus.cpu_reason(),
         }
+        self._unforked += 1
         try:
             pid, sock = await self.forkserver.fork(config)
         except BaseException:
             self.gpus.give_back(name)
             kernel_uids.give_back(name)
             raise
+        finally:
+            self._unforked -= 1
         kernel_uids.bind(name, pid)  # freed when this pid's exit is reported (_on_exit)
         process = KernelProcess(pid, sock, host_scratch, self._limits.max_message_bytes)
         process.name = name
         self._by_pid[pid] = process
+        if background and not self._waiting:
+            self._ahead[name] = process  # _confine gives it the background weight
         try:
             await process.open(self._limits.kernel_start_timeout_s, self._confine)
         except BaseException:
+            self._ahead.pop(name, None)
             await self.discard(process, "the kernel failed to start")
             raise
         return process
@@ -155,7 +322,11 @@ class KernelPool:
         """Put a new kernel in a cgroup of its own, before it runs anything."""
         limits = self._limits
         process.cgroup = self.cgroups.create(
-            process.name, limits.memory_bytes, limits.max_processes, limits.cpu_cores_per_kernel
+            process.name,
+            limits.memory_bytes,
+            limits.max_processes,
+            limits.cpu_cores_per_kernel,
+            background=process.name in self._ahead,
         )
         if process.cgroup is not None and process.host_pid is not None:
             process.cgroup.add(process.host_pid)
@@ -179,19 +350,7 @@ class KernelPool:
         if process is not None:
             process.exited(exitcode)
             self.gpus.give_back(process.name)
-
-    def _schedule_refill(self) -> None:
-        if self._refill is None or self._refill.done():
-            self._refill = asyncio.create_task(self._fill(), name="kernel-pool-refill")
-
-    async def _fill(self) -> None:
-        while len(self._ready) < self.ready_target() and self.live < self.capacity:
-            try:
-                process = await self._spawn()
-            except Exception as exc:  # keep serving; acquire() will retry and report
-                log.warning("could not fill the kernel pool: %s", exc)
-                return
-            self._ready.append(process)
+            self._ahead.pop(process.name, None)
 
     async def discard(self, process: KernelProcess, reason: str) -> None:
         """End a kernel that was handed out (its session is done with it)."""
@@ -200,5 +359,6 @@ class KernelPool:
         if self._by_pid.get(process.pid) is process:
             self._by_pid.pop(process.pid, None)
         self.gpus.give_back(process.name)
+        self._ahead.pop(process.name, None)
         # Not its uid: that comes back with the fork server's exit report (_on_exit), since
         # processes of the kernel may outlive close()'s wait.
