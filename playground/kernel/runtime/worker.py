@@ -78,7 +78,7 @@ class Kernel:
     def _send_after_output(self, message: dict) -> None:
         """A value or error goes out after the text printed before it (a notebook places both by it)."""
         self._capture.drain()
-        self._link.send(message)
+        self._link.send_now(message)  # called outside user code only (repl.Interpreter)
 
     def current_id(self) -> str | None:
         return self._current_id
@@ -107,8 +107,9 @@ class Kernel:
         with self._lock:
             self._current_id = None
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self._link.send(namespace.message(request_id, self._interpreter.namespace))
-        self._link.send(messages.done(request_id, ok, elapsed_ms))
+        self._link.send_now(
+            namespace.message(request_id, self._interpreter.namespace), messages.done(request_id, ok, elapsed_ms)
+        )
 
     def _set_in_user_code(self, value: bool) -> None:
         self._in_user_code = value
