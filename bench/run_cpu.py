@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -36,13 +37,24 @@ def process_cpu_s(pid: int) -> float:
 
 def kernels_cpu(server: int) -> dict[str, float]:
     """CPU seconds of each live kernel the server at `server` started, from their cgroups (v1 or v2)."""
+    for _ in range(10):
+        try:
+            return _kernels_cpu(server)
+        except FileNotFoundError:  # a cgroup (of this site or another) went while the glob walked
+            continue
+    return _kernels_cpu(server)
+
+
+def _kernels_cpu(server: int) -> dict[str, float]:
     used: dict[str, float] = {}
     for usage in Path("/sys/fs/cgroup").glob(f"cpuacct/**/playground-kernels/kernel-{server}-*/cpuacct.usage"):
-        used[usage.parent.name] = int(usage.read_text()) / 1e9
+        with contextlib.suppress(FileNotFoundError):
+            used[usage.parent.name] = int(usage.read_text()) / 1e9
     for stat in Path("/sys/fs/cgroup").glob(f"**/playground-kernels/kernel-{server}-*/cpu.stat"):
-        for line in stat.read_text().splitlines():
-            if line.startswith("usage_usec "):
-                used[stat.parent.name] = int(line.split()[1]) / 1e6
+        with contextlib.suppress(FileNotFoundError):
+            for line in stat.read_text().splitlines():
+                if line.startswith("usage_usec "):
+                    used[stat.parent.name] = int(line.split()[1]) / 1e6
     return used
 
 

@@ -47,6 +47,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.owner = bus.owner_for(key or f"anonymous-{uuid.uuid4().hex}")
         self.client = bus.client_for(clients.client_address(self.scope))
         self.group = bus.group_name(self.owner)
+        if hasattr(self.channel_layer, "attach_receiver"):  # the one-process site's layer
+            self.channel_layer.attach_receiver(self.channel_name, self._take_event)
         await self.accept()
         try:
             await self._attach()
@@ -61,6 +63,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.outbox.close()
         if not hasattr(self, "group"):
             return  # connect() failed before it joined anything
+        if hasattr(self.channel_layer, "detach_receiver"):
+            self.channel_layer.detach_receiver(self.channel_name)
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.host_channel is not None:
@@ -101,10 +105,18 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def kernel_message(self, event: dict) -> None:
+        self._take_event(event)
+
+    def _take_event(self, event: dict) -> bool:
+        """A kernel host's `kernel.message` event, from the channel layer's queue or handed over
+        directly by the one-process layer; False for any other event (that one is queued)."""
+        if event.get("type") != bus.MESSAGE:
+            return False
         for kind, text in bus.event_items(event):
             if kind == "done":
                 self.pending.discard(json.loads(text).get("id"))
             self.outbox.put(kind, text)
+        return True
 
     async def _attach(self) -> None:
         # (Again after an outage: a restarted Redis has forgotten the group.)
