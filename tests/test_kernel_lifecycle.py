@@ -123,6 +123,15 @@ async def test_code_that_ignores_interrupt_is_ended_after_the_grace_period_and_s
     assert (await kernel.run("1 + 1")).results[1]["repr"] == "2"
 
 
+async def test_a_snippet_that_replaced_the_interrupt_handler_does_not_make_later_runs_deaf(kernel):
+    assert (await kernel.run("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)")).done["ok"]
+    request_id = await kernel.submit("print('looping', flush=True)\nwhile True:\n    pass")
+    while (await kernel.next_message()).get("type") != "stream":
+        pass
+    await kernel.interrupt()
+    assert (await kernel.collect(request_id)).error["ename"] == "KeyboardInterrupt"
+
+
 async def test_restart_gives_a_fresh_empty_kernel(kernel, kernel_host):
     await kernel.run("forgotten = 1")
     old_pid = kernel_host.sessions[kernel.owner].process.host_pid

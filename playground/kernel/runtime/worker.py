@@ -99,7 +99,8 @@ class Kernel:
         with self._lock:
             self._current_id = request_id
         self._capture.start_run()
-        signal.signal(signal.SIGINT, self._on_sigint)  # the previous snippet may have replaced it
+        if signal.getsignal(signal.SIGINT) != self._on_sigint:  # the previous snippet replaced it
+            signal.signal(signal.SIGINT, self._on_sigint)
         self._fresh_start.before_run(str(request.get("code", "")))
         ok = self._interpreter.run(request_id, str(request.get("code", "")), self._set_in_user_code)
         figures.flush(self._link.send, request_id)  # plots show at the end of the run, as in a notebook
