@@ -24,6 +24,7 @@ from .assist import Assistant
 from .limits import Limits
 from .pool import KernelPool
 from .process import KernelProcess
+from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, RunClock, Traffic
 
 BUSY_ANNOUNCE_DELAY_S = 0.05
@@ -95,6 +96,7 @@ class KernelSession:
         self._announced = ""  # the last state the browsers were told
         self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assist.py)
+        self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
 
     @property
     def running(self) -> bool:
@@ -123,9 +125,11 @@ class KernelSession:
         self.detached_at = None
         self._ensure_started()
         await self._send(reply, self.status())
+        await self._send_variables_owed(reply)
 
     def detach(self, reply: str) -> None:
         self.attached.discard(reply)
+        self.variables.left(reply)
         if not self.attached:
             self.detached_at = time.monotonic()
 
@@ -293,6 +297,10 @@ class KernelSession:
             request.errored = True
         if kind == "done" and request.stopped_by:
             text = json.dumps({**message, "stopped_by": request.stopped_by})
+        if kind == "variables":
+            self.variables.sent(request.reply, text)
+        elif kind == "done":
+            await self._send_variables_owed(request.reply, request.id)
         await self._outbox.reply(request.reply, kind, text)
         if kind == "done":
             self._end_run(request)
@@ -312,6 +320,7 @@ class KernelSession:
     async def _on_process_end(self, process: KernelProcess) -> None:
         reason = await process.death_reason()
         self.process = None
+        self.variables.forget()
         await self._pool.discard(process, reason)
         await self._fail_all(
             "KernelDied", f"{_capital(reason)}. Its variables are lost; the next run starts a new kernel."
@@ -320,6 +329,7 @@ class KernelSession:
 
     async def _end_process(self, ename: str, reason: str) -> None:
         process, self.process = self.process, None
+        self.variables.forget()
         for task in (self._reader, self._escalation, self._starter, self._watchdog):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
@@ -388,6 +398,11 @@ class KernelSession:
             # A task the next state change cancels, so a `busy` never lands after its `idle`.
             broadcast = self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
             self._announcer = asyncio.create_task(broadcast)
+
+    async def _send_variables_owed(self, reply: str, run_id: str | None = None) -> None:
+        text = self.variables.owed(reply, run_id)
+        if text is not None:
+            await self._outbox.reply(reply, "variables", text)
 
     async def _send(self, channel: str, message: dict) -> None:
         await self._outbox.reply(channel, message["type"], json.dumps(message))

@@ -1,8 +1,9 @@
 """What the session holds after a run: its user-visible names and the kernel's memory use.
 
-Sent as one `variables` message before each run's `done`, so the page's Variables panel and
-memory figure are always current. Only cheap attributes are read (type, shape, dtype, the value
-of small scalars): never `repr()` of arbitrary objects, which may be huge or slow.
+Sent as one `variables` message before a run's `done` when it differs from the last one sent
+(LastSent), so the page's Variables panel and memory figure are always current. Only cheap
+attributes are read (type, shape, dtype, the value of small scalars): never `repr()` of
+arbitrary objects, which may be huge or slow.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 MAX_NAMES = 200
 MAX_SCALAR_CHARS = 40
+MEMORY_STEP_BYTES = 1 << 20  # the memory figure is news when it moved by this much
 _HIDDEN = {"tf", "np", "keras", "In", "Out", "bench_loss", "training_log"}  # datasets: a module
 
 
@@ -34,6 +36,28 @@ def message(request_id: str, namespace: dict) -> dict:
         if len(entries) >= MAX_NAMES:
             break
     return messages.variables(request_id, entries, len(entries) >= MAX_NAMES, memory_bytes())
+
+
+class LastSent:
+    """What the host last heard: a run that changed nothing the Variables panel shows sends no
+    `variables` (the host keeps the last one for every page: playground/kernel/variables.py)."""
+
+    def __init__(self) -> None:
+        self._entries: tuple | None = None
+        self._memory: int | None = None
+
+    def is_news(self, message: dict) -> bool:
+        entries, memory = (message["variables"], message["truncated"]), message["memory_bytes"]
+        if entries == self._entries and _near(memory, self._memory):
+            return False
+        self._entries, self._memory = entries, memory
+        return True
+
+
+def _near(memory: int | None, before: int | None) -> bool:
+    if memory is None or before is None:
+        return memory is before
+    return abs(memory - before) < MEMORY_STEP_BYTES
 
 
 def describe(name: str, value: object) -> dict:

@@ -63,9 +63,10 @@ class Kernel:
         scratch.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
-        namespace = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
-        namespace.update(datasets=datasets, bench_loss=lossbench.bench_loss, training_log=progress.training_log)
-        self._interpreter = repl.Interpreter(namespace, self._send_after_output, caps)
+        names = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
+        names.update(datasets=datasets, bench_loss=lossbench.bench_loss, training_log=progress.training_log)
+        self._interpreter = repl.Interpreter(names, self._send_after_output, caps)
+        self._variables_sent = namespace.LastSent()
         signal.signal(signal.SIGINT, self._on_sigint)
         threading.Thread(target=self._control_loop, name="control", daemon=True).start()
         # Completion and inspection: a thread of their own, so a slow answer delays no interrupt.
@@ -108,9 +109,12 @@ class Kernel:
         with self._lock:
             self._current_id = None
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self._link.send_now(
-            namespace.message(request_id, self._interpreter.namespace), messages.done(request_id, ok, elapsed_ms)
-        )
+        variables = namespace.message(request_id, self._interpreter.namespace)
+        done = messages.done(request_id, ok, elapsed_ms)
+        if self._variables_sent.is_news(variables):
+            self._link.send_now(variables, done)
+        else:
+            self._link.send_now(done)
 
     def _set_in_user_code(self, value: bool) -> None:
         self._in_user_code = value
