@@ -412,8 +412,10 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="fewer repeats and levels (about 4 minutes)")
     parser.add_argument("--skip-jupyter-load", action="store_true", help="no Jupyter memory/capacity levels")
+    parser.add_argument("--fits", type=int, help="interleaved fits of each kind (5, or 1 with --quick)")
     args = parser.parse_args()
     cfg = settings(args.quick)
+    cfg["fits"] = args.fits or cfg["fits"]
     started = time.perf_counter()
     report = asyncio.run(run(cfg, args.skip_jupyter_load))
     report["machine"]["loadavg_at_end"] = [round(x, 1) for x in os.getloadavg()[:2]]
