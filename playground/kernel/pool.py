@@ -9,9 +9,10 @@ Each ready kernel costs ~19 MB while idle.
 A burst is served before the pool is refilled. Newcomers take ready kernels; when none is left,
 they queue and kernels are started for them, a few at a time (STARTS_AT_ONCE: more only share
 the cores and finish all at once), each going to the longest-waiting newcomer. Refilling waits
-until no newcomer is waiting and none was served for REFILL_QUIET_S (their first runs come
-right after), and a kernel made ahead warms up at a tenth of the CPU weight (cgroups.py), so
-making the next visitors' kernels never slows the ones being served.
+until no newcomer is waiting and, while kernels are still ready, none was served for
+REFILL_QUIET_S (their first runs come right after); a kernel made ahead warms up at a tenth of
+the CPU weight (cgroups.py). So making the next visitors' kernels does not slow the ones being
+served, and a pool emptied by a steady stream of visitors still refills between them.
 """
 
 from __future__ import annotations
@@ -262,12 +263,13 @@ class KernelPool:
                 return
 
     async def _quiet(self) -> None:
-        """Until no newcomer is waiting and none was served for REFILL_QUIET_S."""
+        """Until no newcomer is waiting, and none was served for REFILL_QUIET_S unless the pool
+        is empty (a steady stream of visitors would otherwise never let it refill)."""
         while True:
             left = self._last_handout + REFILL_QUIET_S - time.monotonic()
-            if not self._waiting and left <= 0:
+            if not self._waiting and (left <= 0 or not self._ready):
                 return
-            await asyncio.sleep(max(left, 0.05))
+            await asyncio.sleep(0.05 if self._waiting else left)
 
     async def _give_back_surplus(self) -> None:
         """Ready kernels beyond the target (a burst long past) end; their memory comes back."""
