@@ -4,10 +4,12 @@ The fork server runs inside bubblewrap (see sandbox.py): read-only system, no ne
 PID namespace, no view of the server. Kernels forked from it share that, so each one then
 isolates itself from the others before any user code runs:
 
-    fork-server child   unshare(mount, PID, network, IPC, UTS namespaces); waits, mirrors exit
-      └ init (PID 1)    a private /dev (own devpts, own /dev/shm, only its own GPU's nodes),
-                        a private /proc showing its own memory limit, scratch and /tmp as
-                        size-capped tmpfs; reaps orphans
+    fork server
+      └ init (PID 1)    forked into a PID namespace of its own (zygote._fork_init); unshares
+                        mount, network, IPC and UTS namespaces; a private /dev (own devpts,
+                        own /dev/shm, only its own GPU's nodes), a private /proc showing its
+                        own memory limit, scratch and /tmp as size-capped tmpfs; reaps orphans;
+                        exits as the kernel did (128 + the signal that ended it)
           └ kernel      drops to its own uid (one per kernel, no capabilities left), loads
                         the allowlist seccomp filter (syscalls.py), then runs user code
 
@@ -24,7 +26,6 @@ import signal
 from . import syscalls
 
 CLONE_NEWNS = 0x00020000
-CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWUTS = 0x04000000
@@ -50,12 +51,10 @@ def isolate(config: dict) -> None:
     _die_with_parent()
     if not config.get("sandbox"):
         return
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    if os.getpid() != 1:
+        raise RuntimeError("a sandboxed kernel must start as the init of its own PID namespace")
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    init = os.fork()
-    if init:
-        _mirror_exit(init)
-    _die_with_parent()
     _mount_private_filesystems(config)
     kernel = os.fork()
     if kernel:
@@ -165,23 +164,6 @@ def _be_init(kernel: int) -> None:
         if pid == kernel:
             code = os.waitstatus_to_exitcode(status)
             os._exit(128 - code if code < 0 else code)  # PID 1 cannot kill itself: encode signals
-
-
-def _mirror_exit(init: int) -> None:
-    """In the fork server's namespace: exit the way the kernel did, so the host learns why."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            _, status = os.waitpid(init, 0)
-            break
-        except InterruptedError:
-            continue
-    code = os.waitstatus_to_exitcode(status)
-    if code > 128:
-        if code - 128 not in (signal.SIGKILL, signal.SIGSTOP):  # those cannot be caught anyway
-            signal.signal(code - 128, signal.SIG_DFL)
-        os.kill(os.getpid(), code - 128)
-    os._exit(code if code >= 0 else 1)
 
 
 def _die_with_parent() -> None:

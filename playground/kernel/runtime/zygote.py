@@ -23,6 +23,9 @@ import socket
 import sys
 
 PR_SET_PDEATHSIG = 1
+CLONE_NEWPID = 0x20000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_inits: set[int] = set()  # children that are the init of a kernel's PID namespace
 
 
 def main() -> None:
@@ -62,7 +65,9 @@ def preload() -> None:
     import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
     import sklearn.datasets  # noqa: F401
 
-    from . import completion, isolate, worker  # noqa: F401  (and through them render, repl, progress, streams)
+    from . import completion, isolate, syscalls, worker  # noqa: F401  (and through them render, repl, ...)
+
+    syscalls.compile_filter()  # each kernel loads the compiled program (no libseccomp work per kernel)
 
     completion.warm_up()  # jedi's parsed stubs, in pages every kernel shares: its first completion is quick
     warm_first_run(numpy)
@@ -102,9 +107,12 @@ def _handle_request(control: socket.socket, inherited: tuple) -> bool:
         for fd in fds:
             os.close(fd)
         return True
-    pid = os.fork()
+    sandboxed = bool(request["config"].get("sandbox"))
+    pid = _fork_init() if sandboxed else os.fork()
     if pid == 0:
         _become_kernel(control, fds[0], request["config"], inherited)
+    if sandboxed:
+        _inits.add(pid)
     os.close(fds[0])
     _send(control, {"op": "forked", "ref": request.get("ref"), "pid": pid})
     return True
@@ -130,6 +138,23 @@ def _become_kernel(control: socket.socket, kernel_fd: int, config: dict, inherit
         os._exit(code)
 
 
+def _fork_init() -> int:
+    """Fork a child that is PID 1 of a new PID namespace (runtime/isolate.py makes it the
+    kernel's init), without a process in between: this process's later children stay here."""
+    own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if _libc.unshare(CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWPID)")
+        try:
+            pid = os.fork()
+        finally:
+            if os.getpid() != 1 and _libc.setns(own, CLONE_NEWPID) != 0:  # (the child is PID 1)
+                raise OSError(ctypes.get_errno(), "setns back to the fork server's PID namespace")
+    finally:
+        os.close(own)
+    return pid
+
+
 def _reap(control: socket.socket) -> None:
     while True:
         try:
@@ -138,7 +163,12 @@ def _reap(control: socket.socket) -> None:
             return
         if pid == 0:
             return
-        _send(control, {"op": "exited", "pid": pid, "exitcode": os.waitstatus_to_exitcode(status)})
+        code = os.waitstatus_to_exitcode(status)
+        if pid in _inits:
+            _inits.discard(pid)
+            if code > 128:  # an init cannot die of its kernel's signal: it exits with 128 + it
+                code = 128 - code
+        _send(control, {"op": "exited", "pid": pid, "exitcode": code})
 
 
 def _drain(fd: int) -> None:
