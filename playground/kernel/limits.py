@@ -36,8 +36,9 @@ class Limits:
     """A kernel with no page open is shut down this long after the last one closed (covers a reload)."""
     pool_size: int = 4
     """Kernels kept forked, warmed up and ready for new visitors (~19 MB each while idle)."""
-    pool_max_size: int = 16
-    """Ready kernels the pool grows to while visitors arrive (as many as came in the last 10 s)."""
+    pool_max_size: int = 64
+    """Ready kernels the pool grows to after a burst: as many sessions as started within 10 s at
+    the busiest moment of the last 10 minutes (~19 MB each while idle, ~1.2 GB at 64)."""
     max_kernels: int = 100
     """Kernels one host runs at once (pool included); beyond it the longest idle is evicted."""
     kernel_start_timeout_s: float = 60.0
