@@ -16,6 +16,8 @@ import asyncio
 import json
 import time
 
+from playground.kernel.admission import CLIENT_SHARE
+
 from . import compare_load as load
 from .__main__ import machine
 from .hostile import server_pid
@@ -31,7 +33,7 @@ async def measure_levels(base: str, pid: int, levels: list[int], rounds: int) ->
     for level in levels:
         opened, failed = await load.open_many(visitor, level - len(sessions), parallel=10)
         sessions += opened
-        await asyncio.to_thread(wait_until_quiet, pid)  # the pool's refill is not the runs' CPU
+        await asyncio.to_thread(wait_until_quiet, pid, 180.0, 5)  # the pool's refill is not the runs' CPU
         web, kernels = process_cpu_s(pid), kernels_cpu(pid)
         row = await load.drive(visitor, sessions, rounds, think_s=1.0)
         runs = len(sessions) * rounds
@@ -54,7 +56,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
-    env = {"PLAYGROUND_MAX_KERNELS": str(max(levels) + 50)}
+    # Every simulated visitor comes from 127.0.0.1: room for them within one address's share
+    # of the host (admission.CLIENT_SHARE), and for the ready pool.
+    env = {"PLAYGROUND_MAX_KERNELS": str(int(max(levels) / CLIENT_SHARE) + 70)}
     with running_site(env, quiet=True) as base:
         pid = server_pid(base.rsplit(":", 1)[1])
         rows = asyncio.run(measure_levels(base, pid, levels, args.rounds))

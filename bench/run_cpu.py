@@ -67,14 +67,15 @@ def kernels_cpu_s(server: int, since: dict[str, float] | None = None) -> float:
     return sum(seconds - since.get(name, 0.0) for name, seconds in kernels_cpu(server).items())
 
 
-def wait_until_quiet(server: int, timeout_s: float = 60.0) -> None:
-    """Wait for the pool's warm-ups to end: a kernel made meanwhile would count as the runs' CPU."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def wait_until_quiet(server: int, timeout_s: float = 60.0, quiet_seconds: int = 1) -> None:
+    """Wait for the pool's warm-ups to end (`quiet_seconds` in a row without them): a kernel
+    made meanwhile would count as the runs' CPU."""
+    deadline, quiet = time.monotonic() + timeout_s, 0
+    while time.monotonic() < deadline and quiet < quiet_seconds:
         web, kernels = process_cpu_s(server), kernels_cpu(server)
         time.sleep(1.0)
-        if process_cpu_s(server) - web < 0.02 and kernels_cpu_s(server, since=kernels) < 0.01:
-            return
+        still = process_cpu_s(server) - web < 0.02 and kernels_cpu_s(server, since=kernels) < 0.01
+        quiet = quiet + 1 if still else 0
 
 
 async def counted_runs(base: str, server: int, runs: int, pause_s: float = 0.0) -> tuple[list[float], float, float]:

@@ -55,7 +55,11 @@ def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False, r
             yield base
         finally:
             server.terminate()
-            server.wait(30)
+            try:
+                server.wait(60)  # a site with hundreds of kernels takes a while to end them
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def wait_until_serving(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
