@@ -20,7 +20,9 @@ import time
 import uuid
 from pathlib import Path
 
-from .site import connect, running_site
+from websockets.exceptions import ConnectionClosed
+
+from .site import connect, next_message, running_site
 from .stats import summary_ms
 
 TENSOR = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"
@@ -57,8 +59,11 @@ class Asker:
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        async for text in self.websocket:
-            message = json.loads(text)
+        while True:
+            try:
+                message = await next_message(self.websocket)
+            except ConnectionClosed:  # the bench is done with this websocket
+                return
             waiter = self.answers.pop(message.get("id"), None)
             if waiter is not None and message["type"] in ("completions", "inspection"):
                 waiter.set_result((time.perf_counter(), message))
