@@ -18,7 +18,6 @@ served, and a pool emptied by a steady stream of visitors still refills between 
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import itertools
 import logging
@@ -140,8 +139,8 @@ class KernelPool:
     def _note_handout(self) -> None:
         now = time.monotonic()
         self._last_handout = now
-        times = [when for when, _ in self._handed_out]
-        in_window = len(times) - bisect.bisect_left(times, now - DEMAND_WINDOW_S) + 1
+        recent = itertools.takewhile(lambda handout: handout[0] >= now - DEMAND_WINDOW_S, reversed(self._handed_out))
+        in_window = 1 + sum(1 for _ in recent)
         self._handed_out.append((now, in_window))
         if self._trim is not None:
             self._trim.cancel()  # when the memory of this burst expires, give its surplus back

@@ -1,4 +1,4 @@
-/* The Variables panel, from the `variables` messages (sent when they changed: docs/protocol.md), and the kernel's memory. */
+/* The Variables panel from `variables` messages (docs/protocol.md), and the kernel's memory. */
 import { button, el } from './dom.js';
 import { formatBytes, formatShape } from './format.js';
 import { t } from './strings.js';

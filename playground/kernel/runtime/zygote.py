@@ -65,28 +65,16 @@ def preload() -> None:
     import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
     import sklearn.datasets  # noqa: F401
 
-    from . import completion, isolate, syscalls, worker  # noqa: F401  (and through them render, repl, ...)
+    from . import completion, isolate, render, syscalls, worker  # noqa: F401  (and through them repl, ...)
 
     syscalls.compile_filter()  # each kernel loads the compiled program (no libseccomp work per kernel)
 
     completion.warm_up()  # jedi's parsed stubs, in pages every kernel shares: its first completion is quick
-    warm_first_run(numpy)
-
-
-def warm_first_run(numpy) -> None:
-    """Take a snippet through a run's path here once (parse, run, render the value, describe the
-    variables, encode the messages), with NumPy only and no TensorFlow op: what runs for the first
-    time in a process (NumPy's array printing, Python's ABC caches, the interpreter specialising
-    the code it runs) then happens once, not in every kernel's first run, where it cost ~5-8 ms of
-    the visitor's first result."""
-    from . import namespace, render, repl
-
-    sent: list[dict] = []
-    interpreter = repl.Interpreter({"__name__": "__main__", "np": numpy}, sent.append, render.Caps())
-    code = "x = np.array([[1.5, -2.0, 3.25]], dtype=np.float32)\nx + 1\nnp.arange(6).reshape(2, 3)"
-    interpreter.run("warm-up", code, lambda inside: None)
-    sent.append(namespace.message("warm-up", interpreter.namespace))
-    json.dumps(sent)
+    # A first result's rendering sets up NumPy's array printing and reductions and Python's ABC
+    # caches, once here instead of in every kernel's first run. NumPy only, no TensorFlow op, and
+    # nothing that opens a file a kernel would inherit.
+    for sample in (numpy.array([[1.5, -2.0, 3.25]], dtype=numpy.float32), numpy.arange(6).reshape(2, 3)):
+        render.render(sample)
 
 
 def die_with_parent() -> None:
