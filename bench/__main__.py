@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 
-from .site import connect, execute, running_site, session_cookie
+from .site import connect, execute, running_site, session_cookie, set_up_t, time_runs
 from .stats import percentile, save_report
 
 FIT_CODE = """
@@ -50,16 +50,8 @@ async def new_session_to_first_tensor(base: str, sessions: int, pause_s: float) 
 
 async def round_trips(base: str, count: int) -> list[float]:
     async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
-        await execute(websocket, "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])", "setup")
-        for i in range(20):  # warm-up
-            await execute(websocket, "t + 10", f"warm-{i}")
-        times = []
-        for i in range(count):
-            started = time.perf_counter()
-            messages = await execute(websocket, "t + 10", f"rt-{i}")
-            times.append(time.perf_counter() - started)
-            assert messages[0]["value"]["values"][0][0] == 11.0
-    return times
+        await set_up_t(websocket)
+        return await time_runs(websocket, count)
 
 
 async def fit_in_session(base: str) -> tuple[float, int]:

@@ -26,7 +26,7 @@ from . import compare_load as load
 from . import jupyter as jup
 from . import memory
 from .__main__ import FIT_CODE  # the same fit as the core benchmark
-from .site import connect, execute, next_message, running_site, session_cookie
+from .site import connect, execute, next_message, running_site, session_cookie, set_up_t
 from .stats import ratio, summary_ms
 
 FIRST_TENSOR = "tf.constant([1., 2., 3.]) + 1"
@@ -61,9 +61,7 @@ async def pg_burst(base: str, visitors: int) -> list[float]:
 
 async def pg_round_trips(base: str, count: int) -> dict:
     async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
-        await execute(websocket, "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])", "setup")
-        for i in range(20):
-            await execute(websocket, "t + 10", f"warm-{i}")
+        await set_up_t(websocket)
         done, result, kernel = [], [], []
         for i in range(count):
             request_id = f"rt-{i}"

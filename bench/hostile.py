@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from .site import connect, execute, running_site, session_cookie
+from .site import connect, execute, running_site, session_cookie, set_up_t, time_runs
 from .stats import percentile
 
 # As much as the host forwards without ending the kernel, sent straight through the runtime's
@@ -93,13 +93,9 @@ async def backpressure(base: str, seconds: float) -> dict:
 
 
 async def round_trips(websocket, count: int) -> list[float]:
-    times = []
-    await execute(websocket, "t = tf.constant([[1., 2.], [3., 4.]])", "setup")
-    for _ in range(count):
-        started = time.perf_counter()
-        await execute(websocket, "t + 10", uuid.uuid4().hex)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
+    """Milliseconds per `t + 10`."""
+    await set_up_t(websocket, warm_runs=0)
+    return [seconds * 1000 for seconds in await time_runs(websocket, count)]
 
 
 async def fairness(base: str, count: int) -> dict:

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from .hostile import server_pid
-from .site import ROOT, connect, execute, running_site, session_cookie
+from .site import ROOT, connect, running_site, session_cookie, set_up_t, time_runs
 from .stats import percentile
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -84,21 +84,12 @@ async def counted_runs(base: str, server: int, runs: int, pause_s: float = 0.0) 
     Returns the round trips and the web process's and kernels' CPU seconds during them, less
     what they use idle in as long (the web process's timers: the host's patrol, heartbeats)."""
     async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
-        await execute(websocket, "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])", "setup")
-        for i in range(WARM_RUNS):
-            await execute(websocket, "t + 10", f"warm-{i}")
+        await set_up_t(websocket, WARM_RUNS)
         await asyncio.to_thread(wait_until_quiet, server)
         idle_web, idle_kernels = await idle_cpu_per_s(server) if pause_s else (0.0, 0.0)
         web, kernels, started = process_cpu_s(server), kernels_cpu(server), time.perf_counter()
-        times = []
-        for i in range(runs):
-            started = time.perf_counter()
-            messages = await execute(websocket, "t + 10", f"rt-{i}")
-            times.append(time.perf_counter() - started)
-            assert messages[0]["value"]["values"][0][0] == 11.0, messages
-            if pause_s:
-                await asyncio.sleep(pause_s)
-        elapsed = time.perf_counter() - started
+        times = await time_runs(websocket, runs, pause_s)
+        elapsed = time.perf_counter() - started  # (the idle CPU is subtracted over all of it)
         web_used = process_cpu_s(server) - web - idle_web * elapsed
         return times, web_used, kernels_cpu_s(server, since=kernels) - idle_kernels * elapsed
 

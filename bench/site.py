@@ -6,6 +6,7 @@ a visitor gets from `make serve`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -108,6 +109,30 @@ async def next_message(websocket, receive: Callable[[], Awaitable[str]] | None =
         frame = await (receive() if receive is not None else websocket.recv())
         unread.extend(json.loads(line) for line in frame.split("\n"))
     return unread.popleft()
+
+
+T_SETUP = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"  # the round-trip benches' session
+T_RUN = "t + 10"
+
+
+async def set_up_t(websocket, warm_runs: int = 20) -> None:
+    """Give the session `t` and run `t + 10` a few times (a kernel's first runs are slower)."""
+    await execute(websocket, T_SETUP, "setup")
+    for i in range(warm_runs):
+        await execute(websocket, T_RUN, f"warm-{i}")
+
+
+async def time_runs(websocket, count: int, pause_s: float = 0.0) -> list[float]:
+    """Seconds from sending `t + 10` to its `done`, `count` times (the session has `t`)."""
+    times = []
+    for i in range(count):
+        started = time.perf_counter()
+        messages = await execute(websocket, T_RUN, f"rt-{i}")
+        times.append(time.perf_counter() - started)
+        assert messages[0]["value"]["values"][0][0] == 11.0, messages
+        if pause_s:
+            await asyncio.sleep(pause_s)
+    return times
 
 
 async def execute(websocket, code: str, request_id: str) -> list[dict]:
