@@ -12,6 +12,7 @@ from channels.db import database_sync_to_async
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient, Client
 
+from playground import clients
 from playground.clients import aissued_session_key, issued_session_key
 from playground.kernel import bus
 from sharing.models import Snippet
@@ -121,3 +122,47 @@ def _file(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+# ---------- the memory of issued keys (a class's websockets skip one query each) ----------
+
+
+@pytest.fixture
+def fresh_memory():
+    clients.recently_issued.forget_all()
+    yield clients.recently_issued
+    clients.recently_issued.forget_all()
+
+
+@pytest.mark.django_db
+def test_a_key_the_page_just_issued_is_trusted_without_asking_the_store_again(fresh_memory, django_assert_num_queries):
+    key = Client().get("/").cookies["sessionid"].value
+    with django_assert_num_queries(0):
+        assert issued_session_key(SessionStore(key)) == key
+
+
+@pytest.mark.django_db
+def test_a_planted_key_is_never_remembered_and_is_refused_every_time(fresh_memory, django_assert_num_queries):
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            assert issued_session_key(SessionStore(PLANTED)) is None
+    assert not fresh_memory.known(PLANTED)
+
+
+@pytest.mark.django_db
+def test_a_remembered_key_is_asked_about_again_once_its_minute_is_over(fresh_memory, monkeypatch):
+    issued = SessionStore()
+    issued.create()
+    assert issued_session_key(SessionStore(issued.session_key)) == issued.session_key
+    issued.delete()
+    assert issued_session_key(SessionStore(issued.session_key)) == issued.session_key  # still within the minute
+    monkeypatch.setattr(clients, "ISSUED_MEMORY_S", -1.0)
+    fresh_memory.remember(issued.session_key)  # remembered with a minute already over
+    assert issued_session_key(SessionStore(issued.session_key)) is None
+
+
+def test_the_memory_of_issued_keys_keeps_only_the_newest(fresh_memory, monkeypatch):
+    monkeypatch.setattr(clients, "ISSUED_MEMORY_MAX", 3)
+    for key in ("a", "b", "c", "d"):
+        fresh_memory.remember(key)
+    assert [fresh_memory.known(key) for key in ("a", "b", "c", "d")] == [False, True, True, True]
