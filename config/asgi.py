@@ -10,7 +10,7 @@ django_http = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from playground.kernel import embedded  # noqa: E402
@@ -31,7 +31,9 @@ async def lifespan(scope, receive, send) -> None:
 application = ProtocolTypeRouter(
     {
         "http": django_http,
-        "websocket": AllowedHostsOriginValidator(SessionMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Cookies only, not Channels' session middleware: the consumer needs the session key and
+        # nothing in the session, and that middleware checks the session on every frame sent.
+        "websocket": AllowedHostsOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),
         "lifespan": lifespan,
     }
 )

@@ -13,8 +13,10 @@ import ipaddress
 import threading
 import time
 from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
+from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
@@ -135,17 +137,22 @@ def issued_session_key(session: SessionBase) -> str | None:
     return key
 
 
-async def aissued_session_key(session: SessionBase) -> str | None:
-    """issued_session_key for async code (the websocket consumer, async views)."""
-    key = session.session_key
+async def aissued_key(key: str | None) -> str | None:
+    """The key (a session cookie's value) if this server issued it, else None; for the websocket
+    consumer. The store is asked in a worker thread that closes stale database connections
+    around the query (Channels' database_sync_to_async), so the consumer itself never holds one."""
     if not key:
         return None
     if recently_issued.known(key):
         return key
-    if not await session.aexists(key):
+    if not await database_sync_to_async(_in_store)(key):
         return None
     recently_issued.remember(key)
     return key
+
+
+def _in_store(key: str) -> bool:
+    return bool(import_module(settings.SESSION_ENGINE).SessionStore().exists(key))
 
 
 def ensure_issued_session(request: HttpRequest) -> str:

@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from playground.apps import kernel_limits
-from playground.clients import aissued_session_key
+from playground.clients import aissued_key
 from playground.kernel import bus
 
 from . import transfer
@@ -79,7 +79,7 @@ async def _owner(request: HttpRequest) -> str | None:
     """The kernel owner of a session this server issued, else None. A made-up key is dropped
     (the response deletes the cookie): a planted cookie must not reach anyone's files. Nothing
     is created for it either, so such requests cost no database writes."""
-    key = await aissued_session_key(request.session)
+    key = await aissued_key(request.session.session_key)
     if key is None and request.session.session_key:
         await request.session.aflush()
     return bus.owner_for(key) if key else None

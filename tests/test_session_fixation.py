@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient, Client
 
 from playground import clients
-from playground.clients import aissued_session_key, issued_session_key
+from playground.clients import aissued_key, issued_session_key
 from playground.kernel import bus
 from sharing.models import Snippet
 from sharing.submission import Submission
@@ -46,8 +46,9 @@ def test_only_a_key_in_the_session_store_counts_as_issued():
 async def test_the_async_check_agrees_for_the_websocket_consumer():
     issued = SessionStore()
     await issued.acreate()
-    assert await aissued_session_key(SessionStore(issued.session_key)) == issued.session_key
-    assert await aissued_session_key(SessionStore(PLANTED)) is None
+    assert await aissued_key(issued.session_key) == issued.session_key
+    assert await aissued_key(PLANTED) is None
+    assert await aissued_key(None) is None
 
 
 @pytest.mark.django_db
