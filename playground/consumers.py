@@ -18,6 +18,7 @@ import json
 import uuid
 
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -58,6 +59,11 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self._unavailable(exc)
             return
         self.watcher = asyncio.create_task(self._watch_host())
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        # Channels' own also closes database connections in a worker thread; none is held here.
+        await self.disconnect(message.get("code", 1000))
+        raise StopConsumer()
 
     async def disconnect(self, code: int) -> None:
         if self.watcher is not None:
