@@ -44,3 +44,16 @@ async def test_a_full_channel_refuses_and_expired_messages_go_within_a_second(mo
     await layer.send("other", {"type": "fresh"})
     layer._clean_expired()
     assert "host" not in layer.channels
+
+
+async def test_a_group_send_reaches_every_member_in_order_past_one_that_is_full():
+    layer = LocalChannelLayer(capacity=1)
+    taken: list[str] = []
+    layer.attach_receiver("consumer.one", lambda event: taken.append(event["n"]) or True)
+    for member in ("consumer.one", "consumer.full", "consumer.two"):
+        await layer.group_add("session.a", member)
+    await layer.send("consumer.full", {"type": "x", "n": "filler"})
+    await layer.group_send("session.a", {"type": "kernel.message", "n": "status"})
+    assert taken == ["status"]
+    assert (await layer.receive("consumer.two"))["n"] == "status"
+    assert (await layer.receive("consumer.full"))["n"] == "filler"  # it missed the status, as in Channels
