@@ -182,6 +182,13 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SESSION_COOKIE_SECURE:
+    # The __Host- prefix: a browser accepts such a cookie only from this very host, over HTTPS,
+    # for the whole site. A sibling subdomain can then plant none ("cookie tossing": an
+    # attacker's own, issued session key set in a victim's browser would put the victim's work
+    # in a kernel the attacker can reach; the issued-key check cannot tell).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 # Headers (README, "Security"). HSTS only where the site is served over HTTPS, which is what
 # SECURE_COOKIES says; Django sends it on HTTPS requests only.

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.test import AsyncClient
 
+from playground import consumers
 from sharing.models import Snippet
 from sharing.submission import Submission
 
@@ -139,6 +141,22 @@ def test_hsts_is_on_for_a_year_with_subdomains_when_cookies_are_secure():
         "True",
     ]
     assert _settings_with({"SECURE_COOKIES": "0"}, "SECURE_HSTS_SECONDS") == ["0"]
+
+
+def test_over_https_the_cookies_carry_the_host_prefix_so_no_subdomain_can_plant_one():
+    names = ("SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_DOMAIN", "SESSION_COOKIE_PATH")
+    assert _settings_with({"SECURE_COOKIES": "1"}, *names) == ["__Host-sessionid", "__Host-csrftoken", "None", "/"]
+    assert _settings_with({"SECURE_COOKIES": "0"}, *names[:2]) == ["sessionid", "csrftoken"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_host_prefixed_session_cookie_is_set_as_browsers_require_and_binds_the_websocket(settings):
+    settings.SESSION_COOKIE_NAME, settings.SESSION_COOKIE_SECURE = "__Host-sessionid", True
+    response = await AsyncClient().get("/", secure=True)
+    cookie = response.cookies["__Host-sessionid"]
+    assert cookie["secure"] and cookie["path"] == "/" and not cookie["domain"]  # what __Host- demands
+    assert await consumers._issued_key({"cookies": {"__Host-sessionid": cookie.value}}) == cookie.value
+    assert await consumers._issued_key({"cookies": {"sessionid": cookie.value}}) is None  # the old name binds nothing
 
 
 def test_an_https_request_gets_the_hsts_header(client, settings):
