@@ -173,3 +173,13 @@ async def test_snippets_without_definitions_leave_no_source_behind_but_functions
     assert run.results[2]["repr"] == "2"  # boom's snippet, and this one while it runs
     error = (await kernel.run("boom()")).error
     assert any(frame["line"] == "return 1 / 0" for frame in error["frames"])
+
+
+async def test_a_new_kernel_shows_nothing_of_the_first_run_it_rehearsed_while_pooled(kernel):
+    # Every pooled kernel runs a snippet through the whole path before it is handed out
+    # (worker._warm_up); its names and its snippet number stay its own (its messages too: the
+    # host takes a kernel whose first line is not `ready` for one that did not start).
+    run = await kernel.run("sorted(n for n in globals() if not n.startswith('__'))\n1 / 0")
+    names = ["bench_loss", "datasets", "keras", "np", "tf", "training_log"]
+    assert run.results[1]["repr"] == repr(names)  # no `x`, no `_` from the rehearsal
+    assert run.error["traceback"][0].startswith("Snippet 1, line 2")
