@@ -210,18 +210,10 @@ async def pool_lever(burst: int) -> list[float]:
         await asyncio.sleep(2)
         for _ in range(120):  # wait until the pool is full: all kernels forked and warmed
             pid = memory.find_server(int(base.rsplit(":", 1)[1]))
-            if sum(1 for p in memory.tree(pid) if _is_kernel(p)) >= burst:
+            if sum(1 for p in memory.tree(pid) if memory.is_kernel(p)) >= burst:
                 break
             await asyncio.sleep(0.5)
         return await pg_burst(base, burst)
-
-
-def _is_kernel(pid: int) -> bool:
-    """A kernel process proper: the one with the seccomp filter (mode 2) in the tree."""
-    try:
-        return "Seccomp:\t2" in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
 
 
 async def jupyter_nodelay_round_trips(count: int) -> dict:

@@ -31,6 +31,14 @@ def tree(root: int) -> list[int]:
     return descendants(root, parents())
 
 
+def is_kernel(pid: int) -> bool:
+    """A kernel process proper: the one with the seccomp filter (mode 2) in the tree."""
+    try:
+        return "Seccomp:\t2" in (PROC / str(pid) / "status").read_text()
+    except OSError:
+        return False
+
+
 def pss_kb(pid: int) -> int:
     try:
         return parse_smaps_rollup((PROC / str(pid) / "smaps_rollup").read_text()).get("Pss", 0)

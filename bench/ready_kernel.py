@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench.ready_kernel [--sessions 10] [--before <checkout>] [--pairs 1]
 
-A site with 8 kernels in its pool, left 25 s to fill. Then, for each ready kernel (a grandchild
-of the fork server: fork server → the namespace's init → kernel), its own memory (private dirty
-pages), its PSS and its page faults so far; the same for the inits. Then `--sessions` new
+A site with 8 kernels in its pool, left 25 s to fill. Then, for each ready kernel (the process
+under the site with the seccomp filter: memory.is_kernel), its own memory (private dirty pages),
+its PSS and its page faults so far; the same for their parents, the namespaces' inits. Then `--sessions` new
 sessions, one at a time, each running `tf.constant([1., 2., 3.]) + 1` once: the kernel that
 answered is the one whose CPU (the sum of its threads' schedstat) and page faults grew most,
 and those growths are the first run's cost. `--before` alternates with another checkout (a
@@ -20,37 +20,24 @@ import json
 import time
 from pathlib import Path
 
-from .memory import PROC, parents
+from .hostile import server_pid
+from .memory import PROC, is_kernel, parents
 from .site import ROOT, connect, execute, running_site, session_cookie
-from .stats import parse_smaps_rollup, percentile, save_report
+from .stats import descendants, parse_smaps_rollup, parse_stat_minor_faults, percentile, save_report
 
 POOL_SIZE = 8
 FILL_S = 25.0
 FIRST_RUN = "tf.constant([1., 2., 3.]) + 1"
 
 
-def _fork_server_processes() -> dict[int, int]:
-    """pid -> parent pid of every process running the fork server's program (and its forks)."""
-    found = {}
+def kernels_and_inits(server: int) -> tuple[list[int], list[int]]:
     ppids = parents()
-    for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                argv = (entry / "cmdline").read_bytes()
-                if b"runtime.zygote" in argv and not (entry / "comm").read_text().startswith("bwrap"):
-                    found[int(entry.name)] = ppids.get(int(entry.name), 0)
-    return found
-
-
-def kernels_and_inits() -> tuple[list[int], list[int]]:
-    processes = _fork_server_processes()
-    fork_servers = {pid for pid, ppid in processes.items() if ppid not in processes}
-    inits = [pid for pid, ppid in processes.items() if ppid in fork_servers]
-    return [pid for pid, ppid in processes.items() if ppid in inits], inits
+    kernels = [pid for pid in descendants(server, ppids) if is_kernel(pid)]
+    return kernels, [ppids[pid] for pid in kernels]
 
 
 def _faults(pid: int) -> int:
-    return int((PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[7])  # minflt
+    return parse_stat_minor_faults((PROC / str(pid) / "stat").read_text())
 
 
 def _cpu_ns(pid: int) -> int:
@@ -66,25 +53,25 @@ def _medians(rows: list[dict]) -> dict:
     return {key: percentile([row[key] for row in rows], 50) for key in rows[0]} if rows else {}
 
 
-def _counters() -> dict[int, tuple[int, int]]:
+def _counters(server: int) -> dict[int, tuple[int, int]]:
     counters = {}
-    for pid in kernels_and_inits()[0]:
+    for pid in kernels_and_inits(server)[0]:
         with contextlib.suppress(OSError):
             counters[pid] = (_cpu_ns(pid), _faults(pid))
     return counters
 
 
-async def first_runs(base: str, sessions: int) -> list[dict]:
+async def first_runs(base: str, server: int, sessions: int) -> list[dict]:
     rows = []
     for i in range(sessions):
         cookie = await asyncio.to_thread(session_cookie, base)
         async with await connect(base, cookie) as websocket:
             await asyncio.sleep(1.0)  # attached, and the pool's refill started
-            before = _counters()
+            before = _counters(server)
             messages = await execute(websocket, FIRST_RUN, f"first-{i}")
             assert messages[0]["type"] == "result", messages
             await asyncio.sleep(0.3)
-            after = _counters()
+            after = _counters(server)
         grown = [(cpu - before[pid][0], flt - before[pid][1]) for pid, (cpu, flt) in after.items() if pid in before]
         cpu_ns, faults = max(grown)
         rows.append({"cpu_ms": round(cpu_ns / 1e6, 2), "faults": faults})
@@ -93,11 +80,12 @@ async def first_runs(base: str, sessions: int) -> list[dict]:
 
 def measure(root: Path, sessions: int) -> dict:
     with running_site({"PLAYGROUND_POOL_SIZE": str(POOL_SIZE)}, quiet=True, root=root) as base:
+        server = server_pid(base.rsplit(":", 1)[1])
         time.sleep(FILL_S)
-        kernels, inits = kernels_and_inits()
+        kernels, inits = kernels_and_inits(server)
         ready = [_memory(pid) for pid in kernels]
         init_memory = [_memory(pid) for pid in inits]
-        runs = asyncio.run(first_runs(base, sessions))
+        runs = asyncio.run(first_runs(base, server, sessions))
     return {
         "tree": str(root),
         "ready_kernels": len(ready),

@@ -57,6 +57,11 @@ def parse_stat_ppid(text: str) -> int:
     return int(text[text.rindex(")") + 2 :].split()[1])
 
 
+def parse_stat_minor_faults(text: str) -> int:
+    """minflt (page faults served without I/O, copy-on-write ones included) from /proc/<pid>/stat."""
+    return int(text[text.rindex(")") + 2 :].split()[7])
+
+
 def parse_stat_cpu_ticks(text: str) -> int:
     """utime + stime (clock ticks) from /proc/<pid>/stat."""
     fields = text[text.rindex(")") + 2 :].split()

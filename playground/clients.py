@@ -124,35 +124,31 @@ class _IssuedKeys:
 recently_issued = _IssuedKeys()
 
 
-def issued_session_key(session: SessionBase) -> str | None:
-    """The session's key if this server issued it (it is in the session store), else None."""
-    key = session.session_key
+def issued_key(key: str | None) -> str | None:
+    """The key (a session cookie's value) if this server issued it: remembered, or in the
+    session store (then remembered); else None."""
     if not key:
         return None
     if recently_issued.known(key):
         return key
-    if not session.exists(key):
+    if not import_module(settings.SESSION_ENGINE).SessionStore().exists(key):
         return None
     recently_issued.remember(key)
     return key
+
+
+def issued_session_key(session: SessionBase) -> str | None:
+    """The session's key if this server issued it, else None."""
+    return issued_key(session.session_key)
 
 
 async def aissued_key(key: str | None) -> str | None:
-    """The key (a session cookie's value) if this server issued it, else None; for the websocket
-    consumer. The store is asked in a worker thread that closes stale database connections
-    around the query (Channels' database_sync_to_async), so the consumer itself never holds one."""
-    if not key:
-        return None
-    if recently_issued.known(key):
-        return key
-    if not await database_sync_to_async(_in_store)(key):
-        return None
-    recently_issued.remember(key)
-    return key
-
-
-def _in_store(key: str) -> bool:
-    return bool(import_module(settings.SESSION_ENGINE).SessionStore().exists(key))
+    """issued_key for the websocket consumer: a remembered key costs no thread hop; otherwise
+    the store is asked in a worker thread that closes stale database connections around the
+    query (Channels' database_sync_to_async), so the consumer itself never holds one."""
+    if not key or recently_issued.known(key):
+        return key or None
+    return await database_sync_to_async(issued_key)(key)
 
 
 def ensure_issued_session(request: HttpRequest) -> str:
