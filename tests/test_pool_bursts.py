@@ -48,6 +48,9 @@ class Starts:
     def finish(self, index: int = 0) -> None:
         self.pending.pop(index)[0].set_result(None)
 
+    def fail(self, error: Exception, index: int = 0) -> None:
+        self.pending.pop(index)[0].set_exception(error)
+
     def in_flight(self, background: bool | None = None) -> int:
         return sum(1 for _, b, _ in self.pending if background is None or b == background)
 
@@ -154,6 +157,26 @@ async def test_a_full_host_refuses_a_newcomer_at_once_when_no_kernel_is_on_its_w
     with pytest.raises(pool_module.KernelLimitReached, match="PLAYGROUND_MAX_KERNELS"):
         await kernels.acquire()
     assert starts.in_flight() == 0
+
+
+async def test_a_start_cut_short_by_the_fork_server_dying_is_tried_again_and_other_failures_are_told(pool):
+    kernels, starts = pool
+    newcomer = asyncio.create_task(kernels.acquire())
+    await settle()
+    kernels.forkserver.deaths += 1  # as its link ends: what it was forking died with it
+    starts.fail(RuntimeError("the kernel did not start (it went away)"))
+    await settle()
+    assert not newcomer.done() and starts.in_flight(background=False) == 1  # a new fork server's turn
+    starts.finish()
+    await settle()
+    assert newcomer.result().pid == 1001
+    unlucky = asyncio.create_task(kernels.acquire())
+    await settle()
+    newcomers_start = next(i for i, (_, background, _) in enumerate(starts.pending) if not background)
+    starts.fail(RuntimeError("bubblewrap is missing"), newcomers_start)  # nothing died: no second try
+    await settle()
+    with pytest.raises(RuntimeError, match="bubblewrap"):
+        unlucky.result()
 
 
 @pytest.mark.slow

@@ -45,6 +45,7 @@ class ForkServer:
         self._pending: dict[int, asyncio.Future] = {}
         self._refs = itertools.count(1)
         self._lock = asyncio.Lock()
+        self.deaths = 0  # how many times it ended: a start in flight then failed through no fault of its own
 
     @property
     def running(self) -> bool:
@@ -128,6 +129,7 @@ class ForkServer:
         except (OSError, ValueError) as exc:
             log.warning("fork server link failed: %s", exc)
         finally:
+            self.deaths += 1
             self._fail_pending(ForkServerError("the fork server exited"))
             self._on_gone()
             if self._reader is asyncio.current_task():

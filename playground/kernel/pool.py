@@ -192,7 +192,7 @@ class KernelPool:
 
     async def _start_one(self) -> None:
         try:
-            process = await self._spawn(background=False)
+            process = await self._spawn_for_newcomer()
         except Exception as exc:
             self._fail_first_waiting(exc)
         else:
@@ -200,6 +200,17 @@ class KernelPool:
         finally:
             self._starts.discard(asyncio.current_task())
             self._start_for_waiting()
+
+    async def _spawn_for_newcomer(self) -> KernelProcess:
+        """A kernel for whoever waits first, tried once more if the fork server died meanwhile:
+        the kernels it was making died with it, which says nothing about the next start."""
+        deaths = self.forkserver.deaths
+        try:
+            return await self._spawn(background=False)
+        except Exception:
+            if self.forkserver.deaths == deaths:
+                raise
+        return await self._spawn(background=False)
 
     def _deliver(self, process: KernelProcess) -> None:
         """A kernel just started goes to the longest-waiting newcomer, or to the pool."""
