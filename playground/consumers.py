@@ -137,10 +137,18 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.send(self.host_channel, bus.attach(self.owner, self.channel_name, self.client))
 
     async def _watch_host(self) -> None:
+        """Every HOST_CHECK_S: is the session's host still there; now and then, tell it this page
+        still is (a page's lease, kernel/pages.py: a dead web process never sends detach)."""
+        loop = asyncio.get_running_loop()
+        present_due = loop.time() + bus.PRESENT_EVERY_S
         while True:
             await asyncio.sleep(HOST_CHECK_S)
             if self.host_channel is None:
                 continue
+            if loop.time() >= present_due:
+                present_due = loop.time() + bus.PRESENT_EVERY_S
+                with contextlib.suppress(Exception):  # lost now and then is fine: the lease allows it
+                    await self.channel_layer.send(self.host_channel, bus.present(self.owner, self.channel_name))
             try:
                 alive = await self.placement.alive(self.host_channel)
             except Exception:

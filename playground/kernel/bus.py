@@ -15,12 +15,15 @@ from .. import messages
 
 ATTACH = "kernel.attach"
 DETACH = "kernel.detach"  # a websocket closed; {"forget": true}: no one can come back to it
+PRESENT = "kernel.present"  # a websocket still open, every PRESENT_EVERY_S (pages.py: its lease)
 EXECUTE = "kernel.execute"
 INTERRUPT = "kernel.interrupt"
 RESTART = "kernel.restart"
 ASSIST = "kernel.assist"  # {"owner", "reply", "request": a `complete` or `inspect`}; answered on `reply`
 FILES = "kernel.files"  # {"owner", "reply", "request": a messages.FILE_REQUESTS message}; answered on `reply`
 MESSAGE = "kernel.message"  # host -> consumer: {"texts": [<protocol JSON>, ...], "kinds": [<its type>, ...]}
+
+PRESENT_EVERY_S = 20.0
 
 
 def owner_for(session_key: str) -> str:
@@ -43,6 +46,10 @@ def attach(owner: str, reply: str, client: str = "") -> dict:
 
 def detach(owner: str, reply: str, forget: bool) -> dict:
     return {"type": DETACH, "owner": owner, "reply": reply, "forget": forget}
+
+
+def present(owner: str, reply: str) -> dict:
+    return {"type": PRESENT, "owner": owner, "reply": reply}
 
 
 def request(owner: str, reply: str, message: messages.ClientMessage, client: str = "") -> dict:

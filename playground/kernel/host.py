@@ -90,6 +90,10 @@ class KernelHost:
         if kind == bus.DETACH:
             await self._detach(owner, message)
             return
+        if kind == bus.PRESENT:  # renews a page's lease; never brings an ended session back
+            if (present := self.sessions.get(owner)) is not None:
+                present.present(str(message.get("reply")))
+            return
         session = self.sessions.get(owner)
         if session is None:
             client = str(message.get("client", ""))
@@ -187,10 +191,12 @@ class KernelHost:
             self._senders.pop(channel, None)
 
     async def patrol(self) -> None:
-        """Idle CPU, pages closed past their grace, kernels idle past the timeout."""
+        """Idle CPU, pages closed (or silent past their lease) past their grace, kernels idle past
+        the timeout."""
         limits = self.limits
         for owner, session in list(self.sessions.items()):
             session.check_idle_cpu()
+            session.detach_silent_pages()
             if session.idle_seconds() >= limits.idle_timeout_s:
                 await self._end_session(
                     owner, f"the kernel was shut down after {_duration(limits.idle_timeout_s)} without a run"

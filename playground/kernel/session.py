@@ -22,10 +22,11 @@ from typing import Protocol
 from .. import messages
 from .assist import Assistant
 from .limits import Limits
+from .pages import OpenPages
 from .pool import KernelPool
 from .process import KernelProcess
 from .variables import KnownVariables
-from .watchdog import CHECK_EVERY_S, END, FORWARD, RunClock, Traffic
+from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
 
 BUSY_ANNOUNCE_DELAY_S = 0.05
 # A run whose code holds this line keeps the processes it started when it ends (docs/limits).
@@ -73,15 +74,12 @@ class KernelSession:
         self.farewell: str | None = None  # why the previous kernel went, told once the next is ready
         self.process: KernelProcess | None = None
         self.last_activity = time.monotonic()
-        self.attached: set[str] = set()  # reply channels of the websockets open on this session
-        self.detached_at: float | None = time.monotonic()
+        self.attached = OpenPages()  # reply channels of the websockets open on this session
         self._pool = pool
         self._outbox = outbox
         self._limits = limits
         self._traffic = Traffic(limits)
-        self._idle_cpu = 0.0  # CPU the kernel used while no run was in progress, as far as counted
-        self._cpu_mark: float | None = None  # the kernel's CPU at the first patrol after a run
-        self._idle_seen = 0.0  # CPU since then, at the last patrol
+        self._idle_cpu = IdleCpu(limits.idle_cpu_seconds)
         self._queue: deque[Request] = deque()
         self._current: Request | None = None
         self._starter: asyncio.Task | None = None
@@ -111,9 +109,10 @@ class KernelSession:
 
     def detached_seconds(self) -> float:
         """How long no page has been open on this session while it ran nothing."""
-        if self.attached or self.running or self.detached_at is None:
+        closed_at = self.attached.closed_at
+        if self.attached or self.running or closed_at is None:
             return 0.0
-        return time.monotonic() - max(self.detached_at, self.last_activity)
+        return time.monotonic() - max(closed_at, self.last_activity)
 
     def status(self) -> dict:
         kernel = self.process.info if self.process else None
@@ -121,17 +120,22 @@ class KernelSession:
 
     async def attach(self, reply: str) -> None:
         self.last_activity = time.monotonic()
-        self.attached.add(reply)
-        self.detached_at = None
+        self.attached.heard(reply)
         self._ensure_started()
         await self._send(reply, self.status())
         await self._send_variables_owed(reply)
 
     def detach(self, reply: str) -> None:
-        self.attached.discard(reply)
+        self.attached.close(reply)
         self.variables.left(reply)
-        if not self.attached:
-            self.detached_at = time.monotonic()
+
+    def present(self, reply: str) -> None:
+        """A page's web process says it is still open (its detach may never come: pages.py)."""
+        self.attached.heard(reply)
+
+    def detach_silent_pages(self) -> None:
+        for reply in self.attached.silent():
+            self.detach(reply)
 
     async def execute(self, request: Request) -> None:
         self.last_activity = time.monotonic()
@@ -187,24 +191,13 @@ class KernelSession:
         await self.assistant.ask(kernel, request, reply)
 
     def check_idle_cpu(self) -> None:
-        """End the kernel if what it left running has used more CPU than allowed between runs.
-
-        Called by the host's patrol, once a second: the first call after a run notes where the
-        count starts, so a run's end costs no cgroup read."""
+        """End the kernel if what it left running has used more CPU than allowed between runs
+        (the host's patrol, once a second)."""
         process = self.process
-        if process is None or self.running:
-            return
-        if self._cpu_mark is None:
-            self._cpu_mark, self._idle_seen = process.cpu_seconds(), 0.0
-            return
-        self._idle_seen = process.cpu_seconds() - self._cpu_mark
-        used = self._idle_cpu + self._idle_seen
-        limit = self._limits.idle_cpu_seconds
-        if used > limit:
-            process.kill(
-                f"threads or processes left running used {used:.1f} s of CPU while no run was in progress "
-                f"(the limit is {limit:g} s, PLAYGROUND_IDLE_CPU_SECONDS), so the kernel was ended"
-            )
+        if process is not None and not self.running:
+            notice = self._idle_cpu.over_limit(process.cpu_seconds)
+            if notice:
+                process.kill(notice)
 
     def _ensure_started(self) -> None:
         # A flag, not the task's state: a request may arrive while a failed start is still
@@ -228,7 +221,7 @@ class KernelSession:
             return
         self.process = process
         self._starting = False
-        self._idle_cpu, self._cpu_mark, self._idle_seen = 0.0, None, 0.0
+        self._idle_cpu = IdleCpu(self._limits.idle_cpu_seconds)
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
         farewell, self.farewell = self.farewell, None
         await self._set_state("idle", farewell)
@@ -240,13 +233,8 @@ class KernelSession:
         process = self.process
         request = self._current = self._queue.popleft()
         self._traffic.start_run()
-        # What the patrol saw used since the last run counts as idle, and the run's own count
-        # starts where the patrol's ended, or at the run's first check: no cgroup read here.
-        start = None if self._cpu_mark is None else self._cpu_mark + self._idle_seen
-        self._idle_cpu += self._idle_seen
-        self._cpu_mark, self._idle_seen = None, 0.0
         process.send(messages.execute(request.id, request.code))
-        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=start)
+        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
         loop = asyncio.get_running_loop()
         self._first_check = loop.call_later(CHECK_EVERY_S, self._start_watch, request, process, clock)
         await self._set_state("busy", None)

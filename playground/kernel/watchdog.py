@@ -84,6 +84,41 @@ class RunClock:
         return None
 
 
+class IdleCpu:
+    """CPU a kernel uses while no run is in progress (threads or processes it left running).
+
+    Looked at by the host's patrol, once a second: the first look after a run notes where the
+    count starts, so a run's end costs no cgroup read; the next run's own count starts where
+    the last look ended."""
+
+    def __init__(self, limit_s: float):
+        self.limit_s = limit_s
+        self._before = 0.0  # counted between earlier runs
+        self._mark: float | None = None  # the kernel's CPU at the first look after the last run
+        self._since = 0.0  # CPU since then, at the last look
+
+    def over_limit(self, cpu_seconds: Callable[[], float]) -> str | None:
+        """Why the kernel must end, if what it left running has used more than its share."""
+        if self._mark is None:
+            self._mark, self._since = cpu_seconds(), 0.0
+            return None
+        self._since = cpu_seconds() - self._mark
+        used = self._before + self._since
+        if used <= self.limit_s:
+            return None
+        return (
+            f"threads or processes left running used {used:.1f} s of CPU while no run was in progress "
+            f"(the limit is {self.limit_s:g} s, PLAYGROUND_IDLE_CPU_SECONDS), so the kernel was ended"
+        )
+
+    def run_starts(self) -> float | None:
+        """What was seen so far counts as idle; the run's CPU count starts here (None: at its first check)."""
+        start = None if self._mark is None else self._mark + self._since
+        self._before += self._since
+        self._mark, self._since = None, 0.0
+        return start
+
+
 FORWARD, DROP, END = "forward", "drop", "end"
 
 
