@@ -105,6 +105,15 @@ class ForkServer:
             self._pending.pop(ref, None)
         return pid, host_end
 
+    async def died_since(self, deaths: int, within_s: float = 0.5) -> bool:
+        """Whether it ended since `deaths` was read, waiting up to `within_s` for its link to say
+        so: a kernel it forked may notice its death a moment before this end of the link does."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        while self.deaths == deaths and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        return self.deaths != deaths
+
     async def stop(self) -> None:
         process, self._process = self._process, None
         if self._reader is not None:

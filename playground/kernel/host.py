@@ -91,8 +91,8 @@ class KernelHost:
             await self._detach(owner, message)
             return
         if kind == bus.PRESENT:  # renews a page's lease; never brings an ended session back
-            if (present := self.sessions.get(owner)) is not None:
-                present.present(str(message.get("reply")))
+            if owner in self.sessions:
+                self.sessions[owner].present(str(message.get("reply")))
             return
         session = self.sessions.get(owner)
         if session is None:

@@ -208,7 +208,7 @@ class KernelPool:
         try:
             return await self._spawn(background=False)
         except Exception:
-            if self.forkserver.deaths == deaths:
+            if not await self.forkserver.died_since(deaths):
                 raise
         return await self._spawn(background=False)
 
