@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def short_leases(kernel_host, monkeypatch):
-    monkeypatch.setattr(pages, "LEASE_S", 0.6)
+    monkeypatch.setattr(pages, "LEASE_S", 1.0)
     original = kernel_host.limits
     kernel_host.limits = dataclasses.replace(original, detached_grace_s=0.5)
     yield kernel_host
@@ -36,10 +36,19 @@ async def test_a_page_whose_web_process_died_frees_its_kernel_and_a_present_neig
     await orphan.run("x = 1")
     neighbour = await client_factory()
     await neighbour.run("y = 41")
-    for _ in range(12):
-        await neighbour.layer.send(kernel_host.channel, bus.present(neighbour.owner, neighbour.channel))
-        await asyncio.sleep(0.25)
-    assert orphan.owner not in kernel_host.sessions
+
+    async def say_present() -> None:
+        while True:
+            await neighbour.layer.send(kernel_host.channel, bus.present(neighbour.owner, neighbour.channel))
+            await asyncio.sleep(0.2)
+
+    renewing = asyncio.create_task(say_present())
+    try:
+        async with asyncio.timeout(20):  # lease, then grace, each seen by a patrol once a second
+            while orphan.owner in kernel_host.sessions:
+                await asyncio.sleep(0.1)
+    finally:
+        renewing.cancel()
     assert (await neighbour.run("y + 1")).results[1]["repr"] == "42"
     back = BusClient(owner=orphan.owner)
     status = await back.attach()

@@ -148,11 +148,11 @@ class KernelHost:
         session = self.sessions.pop(owner, None)
         if session is None:
             return
-        await session.shutdown(reason)
-        if farewell:
+        if farewell:  # before the kernel has ended: its owner may be back on a new session by then
             self._farewells[owner] = reason
             while len(self._farewells) > MAX_FAREWELLS:
                 self._farewells.popitem(last=False)
+        await session.shutdown(reason)
 
     async def reply(self, channel: str, kind: str, text: str) -> None:
         """Queue a message for one consumer; what a kernel wrote in one go leaves as one event.

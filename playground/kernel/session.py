@@ -168,8 +168,9 @@ class KernelSession:
         self._ensure_started()
 
     async def shutdown(self, reason: str) -> None:
-        await self._end_process("KernelShutdown", reason)
-        await self._set_state("dead", reason)
+        """The pages hear `dead` before the kernel has finished ending, which may take a moment:
+        by then a page may be on a new session of the same owner, whose status must come last."""
+        await self._end_process("KernelShutdown", reason, announce="dead")
 
     def files_request(self, request: object, reply: str) -> str | None:
         """Pass a scratch-folder request to the kernel (its answer goes to `reply`); or say why not."""
@@ -315,7 +316,7 @@ class KernelSession:
         )
         await self._set_state("dead", reason)
 
-    async def _end_process(self, ename: str, reason: str) -> None:
+    async def _end_process(self, ename: str, reason: str, announce: str | None = None) -> None:
         process, self.process = self.process, None
         self.variables.forget()
         for task in (self._reader, self._escalation, self._starter, self._watchdog):
@@ -323,6 +324,8 @@ class KernelSession:
                 task.cancel()
         self._starting = False
         await self._fail_all(ename, f"{_capital(reason)}.")
+        if announce is not None:
+            await self._set_state(announce, reason)
         if process is not None:
             await self._pool.discard(process, reason)
 
