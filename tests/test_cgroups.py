@@ -6,6 +6,7 @@ test_host_trusts_no_kernel.py)."""
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 
@@ -105,3 +106,15 @@ def test_a_kernel_made_ahead_weighs_a_tenth_until_it_is_in_use(tmp_path, two_cor
     v2 = cgroups.Cgroups(v2_tree(tmp_path / "v2"))
     v2.create("k1", 256 * MIB, 512, cpu_cores=1.0, background=True)
     assert (tmp_path / "v2" / cgroups.GROUP / "k1" / "cpu.weight").read_text() == "20"
+
+
+def test_cgroups_left_by_servers_that_are_gone_are_removed_and_live_ones_kept(tmp_path):
+    base = v1_tree(tmp_path) / "pids" / cgroups.GROUP
+    base.mkdir()
+    gone, running, mine = (f"kernel-{pid}-1" for pid in (4194305, 1, os.getpid()))  # beyond pid_max; init; this
+    for name in (gone, running, mine, "kernel-4194305-2", "not-a-kernel"):
+        (base / name).mkdir()
+    (base / "kernel-4194305-3").mkdir()
+    (base / "kernel-4194305-3" / "cgroup.procs").write_text("12345\n")  # a folder rmdir refuses: kept
+    cgroups.Cgroups(tmp_path)
+    assert sorted(p.name for p in base.iterdir()) == sorted([running, mine, "not-a-kernel", "kernel-4194305-3"])

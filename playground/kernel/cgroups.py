@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path("/sys/fs/cgroup")
 GROUP = "playground-kernels"
+SERVER_OF = re.compile(r"kernel-(\d+)-\d+")  # a kernel's cgroup is named after its server's pid (pool.py)
 CFS_PERIOD_US = 100_000
 V1_SHARES_PER_CORE = 1024  # cpu.shares of one nice-0 thread
 V2_WEIGHT_PER_CORE = 100  # cpu.weight of one nice-0 thread
@@ -131,6 +133,7 @@ class Cgroups:
         self._memsw = True  # v1 memory+swap limit: absent where swap accounting is off
         if self.problem:
             log.warning("cgroups unavailable (%s): kernel memory and process limits are NOT enforced", self.problem)
+        self._remove_orphans()
 
     @property
     def available(self) -> bool:
@@ -160,6 +163,28 @@ class Cgroups:
         group.set_background(background)
         group.cap_cpu(cpu_cores)
         return group
+
+    def _remove_orphans(self) -> None:
+        """Remove the cgroups of servers that are gone: a server killed, or whose kernels were
+        still exiting as it stopped, leaves them behind, one empty folder per kernel and restart.
+        A live server's, this one's and any still holding a process (rmdir refuses) stay."""
+        for base in _distinct(self.bases.values()):
+            with contextlib.suppress(OSError):
+                for folder in base.iterdir():
+                    server = SERVER_OF.fullmatch(folder.name)
+                    if server and int(server[1]) != os.getpid() and not _alive(int(server[1])):
+                        with contextlib.suppress(OSError):
+                            folder.rmdir()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def host_cores() -> int:
