@@ -180,10 +180,10 @@ class Cgroups:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # (no such pid can exist)
         return False
-    except (PermissionError, OverflowError):
-        return True
+    except PermissionError:  # someone else's: alive
+        pass
     return True
 
 

@@ -28,7 +28,7 @@ class OpenPages:
         return bool(self._heard)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._heard))
+        return iter(self._heard)  # every status broadcast walks it: no copy (silent() makes its own list)
 
     def __contains__(self, reply: object) -> bool:
         return reply in self._heard
