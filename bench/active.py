@@ -16,7 +16,7 @@ import asyncio
 import json
 import time
 
-from playground.kernel.admission import CLIENT_SHARE
+from kernels.admission import CLIENT_SHARE
 
 from . import compare_load as load
 from .__main__ import machine

@@ -27,7 +27,7 @@ from .stats import percentile
 # 1 MiB and 8 MiB of them), at a few runs a second.
 FLOOD = """
 import gc
-from runtime import wire
+from kernel_runtime import link as wire
 link = next(o for o in gc.get_objects() if isinstance(o, wire.Link))
 run = next(o for o in gc.get_objects() if type(o).__name__ == "Kernel" and hasattr(o, "current_id")).current_id()
 for _ in range(7):

@@ -13,7 +13,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import CookieMiddleware  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from playground.kernel import embedded  # noqa: E402
+from kernels import embedded  # noqa: E402
 
 
 async def lifespan(scope, receive, send) -> None:

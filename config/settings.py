@@ -2,7 +2,7 @@
 
 The readers in config/env.py fail loudly on malformed values: a typo in a deployment should
 stop the server at start, not surface as odd behaviour later. README lists every variable.
-Only plain values live here: the apps build their own limits (playground/apps.py for the kernels'
+Only plain values live here: the apps build their own limits (kernels/apps.py for the kernels'
 PLAYGROUND_*, sharing/apps.py for PLAYGROUND_SNIPPET_*), so settings import no app module.
 """
 
@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "kernels",
     "playground",
     "sharing",
     "scratch",
@@ -154,7 +155,7 @@ CHANNEL_LAYER_KEYS = channel_layer_keys(SECRET_KEY) if REDIS_URL else []
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "playground.kernel.redis_layer.ResilientRedisChannelLayer",
+            "BACKEND": "kernels.redis_layer.ResilientRedisChannelLayer",
             "CONFIG": {
                 "hosts": [REDIS_URL],
                 "capacity": 5000,
@@ -169,7 +170,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "playground.kernel.local_layer.LocalChannelLayer",
+            "BACKEND": "kernels.local_layer.LocalChannelLayer",
             "CONFIG": {"capacity": 5000, "expiry": 120},
         }
     }

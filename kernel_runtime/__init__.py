@@ -1,2 +1,7 @@
-"""Code that runs inside kernel processes only. Imported as the top-level package `runtime`
-(see sandbox.py), so nothing here may import Django or the rest of `playground`."""
+"""Code that runs inside kernel processes: the fork server, the worker, the REPL and renderers.
+
+Mounted read-only into every kernel as one folder (kernels/sandbox.py) and imported there as
+`kernel_runtime`, the same name the server and the tests use. It imports the standard library,
+NumPy, TensorFlow, Keras and its own modules, never Django or the server's code. Only
+`protocol` (standard library only) and `files.check_name` are imported by the server too.
+"""

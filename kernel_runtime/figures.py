@@ -14,7 +14,7 @@ import io
 import sys
 from collections.abc import Callable
 
-import messages
+from . import protocol
 
 DPI = 100
 MAX_PIXELS = 2000  # per side; larger figures are drawn at a lower dpi
@@ -44,10 +44,10 @@ def flush(send: Callable[[dict], None], request_id: str) -> None:
         try:
             value = _value(figure)
         except Exception as exc:  # a broken figure must not break the run's end
-            value = {"kind": "text", "type": "Figure", "repr": f"<Figure {number}: cannot be drawn: {exc}>"}
+            value = protocol.VALUE_TEXT(type="Figure", repr=f"<Figure {number}: cannot be drawn: {exc}>")
         finally:
             pyplot.close(figure)
-        send(messages.result(request_id, None, None, value))
+        send(protocol.RESULT(id=request_id, value=value))
 
 
 def png(figure, dpi: float = DPI) -> tuple[bytes, int, int]:
@@ -66,12 +66,6 @@ def _value(figure) -> dict:
     if len(data) > MAX_PNG_BYTES:
         data, width, height = png(figure, DPI / 2)
     if len(data) > MAX_PNG_BYTES:
-        return {"kind": "text", "type": "Figure", "repr": f"{text} (too large to show: over 1 MiB as PNG)"}
-    return {
-        "kind": "figure",
-        "type": type(figure).__name__,
-        "png_b64": base64.b64encode(data).decode("ascii"),
-        "width": width,
-        "height": height,
-        "repr": text,
-    }
+        return protocol.VALUE_TEXT(type="Figure", repr=f"{text} (too large to show: over 1 MiB as PNG)")
+    png_b64 = base64.b64encode(data).decode("ascii")
+    return protocol.VALUE_FIGURE(type=type(figure).__name__, png_b64=png_b64, width=width, height=height, repr=text)

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import figures
+from . import figures, protocol
 
 BATCH = 32
 CURVE = np.linspace(-4, 4, 401, dtype=np.float32)
@@ -70,16 +70,16 @@ def is_report(value: object) -> bool:
 
 
 def render_value(report: LossBenchReport, caps=None) -> dict:
-    return {
-        "kind": "lossbench",
-        "type": "LossBenchReport",
-        "name": report.name,
-        "reference": report.reference,
-        "ok": report.ok,
-        "checks": [{"name": c.name, "status": c.status, "detail": c.detail} for c in report.checks],
-        "plot": report.plot,
-        "repr": repr(report),
-    }
+    checks = [{"name": c.name, "status": c.status, "detail": c.detail} for c in report.checks]
+    return protocol.VALUE_LOSS_REPORT(
+        type="LossBenchReport",
+        name=report.name,
+        reference=report.reference,
+        ok=report.ok,
+        checks=checks,
+        plot=report.plot,
+        repr=repr(report),
+    )
 
 
 def bench_loss(fn: Callable, reference: object = None) -> LossBenchReport:

@@ -15,9 +15,10 @@ import types
 from typing import Any
 
 import keras
-import messages
 import numpy as np
 import tensorflow as tf
+
+from . import protocol
 
 MAX_NAMES = 200
 MAX_SCALAR_CHARS = 40
@@ -35,7 +36,8 @@ def message(request_id: str, namespace: dict) -> dict:
         entries.append(describe(name, value))
         if len(entries) >= MAX_NAMES:
             break
-    return messages.variables(request_id, entries, len(entries) >= MAX_NAMES, memory_bytes())
+    truncated = len(entries) >= MAX_NAMES
+    return protocol.VARIABLES(id=request_id, variables=entries, truncated=truncated, memory_bytes=memory_bytes())
 
 
 class LastSent:

@@ -15,9 +15,8 @@ import weakref
 from collections.abc import Callable
 
 import keras
-import messages
 
-from . import fitsettings
+from . import fitsettings, protocol
 
 MIN_INTERVAL_S = 0.05  # at most ~20 batch updates a second; every epoch end is always sent
 
@@ -158,13 +157,9 @@ class ProgressCallback(keras.callbacks.Callback):
         epochs = self.params.get("epochs") if self.phase == "fit" else None
         if self.phase == "fit":
             extra = {**extra, **self._timing()}
-        counts = {
-            "epoch": self._epoch if self.phase == "fit" else None,
-            "epochs": epochs,
-            "step": step,
-            "steps": self.params.get("steps"),
-        }
-        self._send(messages.progress(self._id, self.phase, event, counts, _plain(logs), **extra))
+        epoch = self._epoch if self.phase == "fit" else None
+        counts = {"epoch": epoch, "epochs": epochs, "step": step, "steps": self.params.get("steps")}
+        self._send(protocol.PROGRESS(id=self._id, phase=self.phase, event=event, **counts, logs=_plain(logs), **extra))
 
 
 def _batch_size(arguments: dict) -> int | None:

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import figures, lossbench, modelcard
+from . import figures, lossbench, modelcard, protocol
 
 EDGE_ITEMS = 3
 ELLIPSIS = "..."
@@ -36,7 +36,7 @@ def render(value: object, caps: type[Caps] | Caps = Caps) -> dict:
                 return renderer(value, caps)
             except Exception:  # a renderer must never turn a result into an error
                 break
-    return {"kind": "text", "type": type(value).__name__, "repr": safe_repr(value, caps)}
+    return protocol.VALUE_TEXT(type=type(value).__name__, repr=safe_repr(value, caps))
 
 
 def safe_repr(value: object, caps: type[Caps] | Caps = Caps) -> str:
@@ -58,59 +58,52 @@ def _is_keras_variable(value: object) -> bool:
     return isinstance(value, keras.Variable) and not isinstance(value, tf.Variable)
 
 
-def _array_value(kind: str, value: object, array: np.ndarray, device: str | None, caps: Caps, **extra) -> dict:
+def _array_value(
+    shape: protocol.Message, value: object, array: np.ndarray, device: str | None, caps: Caps, **extra
+) -> dict:
     fields = _array_fields(array, caps)
-    return {
-        "kind": kind,
-        "type": type(value).__name__,
-        "device": device,
-        **fields,
-        **extra,
-        "repr": safe_repr(value, caps),
-    }
+    return shape(type=type(value).__name__, device=device, **fields, **extra, repr=safe_repr(value, caps))
 
 
 def _render_tensor(value: tf.Tensor, caps: Caps) -> dict:
-    return _array_value("tensor", value, value.numpy(), _short_device(value.device), caps)
+    return _array_value(protocol.VALUE_TENSOR, value, value.numpy(), _short_device(value.device), caps)
 
 
 def _render_tf_variable(value: tf.Variable, caps: Caps) -> dict:
     device = _short_device(value.device)
     return _array_value(
-        "variable", value, value.numpy(), device, caps, name=value.name, trainable=bool(value.trainable)
+        protocol.VALUE_VARIABLE, value, value.numpy(), device, caps, name=value.name, trainable=bool(value.trainable)
     )
 
 
 def _render_keras_variable(value: keras.Variable, caps: Caps) -> dict:
     array = keras.ops.convert_to_numpy(value)
-    return _array_value("variable", value, array, None, caps, name=value.path, trainable=bool(value.trainable))
+    return _array_value(
+        protocol.VALUE_VARIABLE, value, array, None, caps, name=value.path, trainable=bool(value.trainable)
+    )
 
 
 def _render_ndarray(value: np.ndarray | np.generic, caps: Caps) -> dict:
-    return _array_value("ndarray", value, np.asarray(value), None, caps)
+    return _array_value(protocol.VALUE_NDARRAY, value, np.asarray(value), None, caps)
 
 
 def _render_shape(value: tf.TensorShape, caps: Caps) -> dict:
     dims = value.as_list() if value.rank is not None else None
-    return {"kind": "shape", "type": "TensorShape", "dims": dims, "repr": safe_repr(value, caps)}
+    return protocol.VALUE_SHAPE(type="TensorShape", dims=dims, repr=safe_repr(value, caps))
 
 
 def _render_dtype(value: tf.dtypes.DType, caps: Caps) -> dict:
-    return {"kind": "dtype", "type": "DType", "name": value.name, "repr": safe_repr(value, caps)}
+    return protocol.VALUE_DTYPE(type="DType", name=value.name, repr=safe_repr(value, caps))
 
 
 def _render_model(value: keras.Model, caps: Caps) -> dict:
     lines: list[str] = []
     value.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
     summary = "\n".join(lines)[: caps.max_repr_chars]
-    return {
-        "kind": "model",
-        "type": type(value).__name__,
-        "name": value.name,
-        **modelcard.card(value, caps.max_stats_elements),
-        "summary": summary,
-        "repr": safe_repr(value, caps),
-    }
+    card = modelcard.card(value, caps.max_stats_elements)
+    return protocol.VALUE_MODEL(
+        type=type(value).__name__, name=value.name, **card, summary=summary, repr=safe_repr(value, caps)
+    )
 
 
 _RENDERERS: list[tuple[Callable[[object], bool], Callable]] = [

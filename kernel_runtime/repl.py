@@ -17,9 +17,7 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
-import messages
-
-from . import hints, render
+from . import hints, protocol, render
 
 FILENAME_PREFIX = "<snippet-"
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -68,7 +66,9 @@ class Interpreter:
             if value is not None:
                 self.namespace["_"] = value
                 rendered = render.render(value, self._caps)
-                self._send(messages.result(request_id, node.lineno, node.end_lineno, rendered))
+                self._send(
+                    protocol.RESULT(id=request_id, lineno=node.lineno, end_lineno=node.end_lineno, value=rendered)
+                )
         return True
 
     def _run_statement(self, node: ast.stmt, filename: str) -> object:
@@ -94,11 +94,11 @@ class Interpreter:
         lines = [f"{_snippet_name(f.filename)}, line {f.lineno}, in {f.name}\n    {f.line}" for f in frames]
         lines += traceback.format_exception_only(type(exc), exc)
         self._send(
-            messages.error(
-                request_id,
-                type(exc).__name__,
-                evalue,
-                lineno,
+            protocol.ERROR(
+                id=request_id,
+                ename=type(exc).__name__,
+                evalue=evalue,
+                lineno=lineno,
                 traceback=[line.rstrip("\n") for line in lines],
                 hint=hints.for_error(exc, frames[-1].line if frames else None, self.namespace),
                 frames=[

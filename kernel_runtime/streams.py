@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 
-import messages
+from . import protocol
 
 BATCH_S = 0.02  # gather output for up to 20 ms before sending, to bound the message rate
 CHUNK = 65536
@@ -92,7 +92,7 @@ class OutputCapture:
         data = data[:room]
         self._sent_bytes += len(data)
         text = data.decode("utf-8", "replace")
-        self._send(messages.stream(self._current_id(), name, text))
+        self._send(protocol.STREAM(id=self._current_id(), name=name, text=text))
         if self._sent_bytes >= self._limit:
             self._note_dropped()
 
@@ -102,7 +102,7 @@ class OutputCapture:
         self._dropped = True
         limit_kib = self._limit // 1024
         text = f"\n[output limit reached: {limit_kib} KiB per run; further output of this run is discarded]\n"
-        self._send(messages.stream(self._current_id(), "stderr", text))
+        self._send(protocol.STREAM(id=self._current_id(), name="stderr", text=text))
 
 
 def _text_stream(fd: int) -> io.TextIOWrapper:

@@ -20,12 +20,25 @@ import threading
 import time
 
 import keras
-import messages
 import numpy as np
 import tensorflow as tf
 
-from . import datasets, devices, figures, lossbench, namespace, progress, render, repl, scratch, streams, tfconfig, wire
-from .completion import serve as serve_questions
+from . import (
+    datasets,
+    devices,
+    figures,
+    files,
+    lossbench,
+    namespace,
+    progress,
+    protocol,
+    render,
+    repl,
+    streams,
+    tfconfig,
+)
+from .assistant import serve as serve_questions
+from .link import Link, dumps
 
 REHEARSAL = "x = tf.constant([1.0, 2.0, 3.0]) + 1\nx"  # what a first snippet does: an op, a result, a variable
 
@@ -42,13 +55,13 @@ def run(sock_fd: int, config: dict) -> None:
         return
     devices.configure(config.get("gpu"))
     repl.SCRATCH_BYTES = config.get("scratch_bytes")
-    link = wire.Link(sock)
+    link = Link(sock)
     Kernel(link, config).serve()
     link.close()
 
 
 class Kernel:
-    def __init__(self, link: wire.Link, config: dict):
+    def __init__(self, link: Link, config: dict):
         self._link = link
         self._lock = threading.Lock()
         self._current_id: str | None = None
@@ -64,7 +77,7 @@ class Kernel:
         tfconfig.explain_errors()
         self._fresh_start = tfconfig.FreshStart(config.get("gpu"))  # tf.config calls in a first run
         datasets.block_downloads()
-        scratch.configure(config["scratch"])
+        files.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
         names = {"__name__": "__main__", "__builtins__": builtins, "tf": tf, "np": np, "keras": tf.keras}
@@ -78,7 +91,7 @@ class Kernel:
         assist = (self._questions, link.send, lambda: self._interpreter.namespace)
         threading.Thread(target=serve_questions, args=assist, name="assistant", daemon=True).start()
         _warm_up(names, caps)
-        link.send(messages.ready(kernel_info(config)))
+        link.send(protocol.READY(info=kernel_info(config)))
 
     def _send_after_output(self, message: dict) -> None:
         """A value or error goes out after the text printed before it (a notebook places both by it)."""
@@ -114,7 +127,7 @@ class Kernel:
             self._current_id = None
         elapsed_ms = (time.perf_counter() - started) * 1000
         variables = namespace.message(request_id, self._interpreter.namespace)
-        done = messages.done(request_id, ok, elapsed_ms)
+        done = protocol.DONE(id=request_id, ok=ok, elapsed_ms=round(elapsed_ms, 3))
         if self._variables_sent.is_news(variables):
             self._link.send_now(variables, done)
         else:
@@ -139,7 +152,7 @@ class Kernel:
             elif kind == "interrupt":
                 self._interrupt(message.get("id"))
             elif isinstance(kind, str) and kind.startswith("files_"):
-                self._link.send(scratch.handle(message))  # here, so it works while a run is busy
+                self._link.send(files.handle(message))  # here, so it works while a run is busy
             elif kind in ("complete", "inspect"):
                 self._questions.put(message)
         self._requests.put(None)
@@ -179,7 +192,7 @@ def _warm_up(base_names: dict, caps: render.Caps) -> None:
     rehearsal.run("rehearsal", REHEARSAL, lambda _in_user_code: None)
     sent.append(namespace.message("rehearsal", names))
     for message in sent:
-        wire.dumps(message)
+        dumps(message)
     del names, sent, rehearsal  # (no gc.collect(): it would copy every page it walks)
     with contextlib.suppress(OSError, AttributeError):  # a libc without malloc_trim keeps it
         ctypes.CDLL(None).malloc_trim(0)

@@ -1,6 +1,6 @@
 """The fork server: imports TensorFlow once, then forks a kernel per request.
 
-Run as `python -m runtime.zygote <control-fd>`. The control socket is a SOCK_SEQPACKET pair
+Run as `python -m kernel_runtime.zygote <control-fd>`. The control socket is a SOCK_SEQPACKET pair
 (one JSON message per packet). Requests: `{"op": "fork", "ref", "config"}` carrying the new
 kernel's socket as SCM_RIGHTS. Replies: `{"op": "ready"}` once, `{"op": "forked", "ref", "pid"}`
 and `{"op": "exited", "pid", "exitcode"}` when a kernel ends (negative: killed by that signal).
@@ -69,11 +69,11 @@ def preload() -> None:
     import pyseccomp  # noqa: F401  (loads libseccomp once, for every kernel)
     import sklearn.datasets  # noqa: F401
 
-    from . import completion, isolate, render, syscalls, worker  # noqa: F401  (and through them repl, ...)
+    from . import assistant, isolate, render, syscalls, worker  # noqa: F401  (and through them repl, ...)
 
     syscalls.compile_filter()  # each kernel loads the compiled program (no libseccomp work per kernel)
 
-    completion.warm_up()  # jedi's parsed stubs, in pages every kernel shares: its first completion is quick
+    assistant.warm_up()  # jedi's parsed stubs, in pages every kernel shares: its first completion is quick
     # A first result's rendering sets up NumPy's array printing and reductions and Python's ABC
     # caches, once here instead of in every kernel's first run. NumPy only, no TensorFlow op, and
     # nothing that opens a file a kernel would inherit.
@@ -165,7 +165,7 @@ def _become_kernel(control: socket.socket, kernel_fd: int, config: dict, inherit
 
 
 def _fork_init() -> int:
-    """Fork a child that is PID 1 of a new PID namespace (runtime/isolate.py makes it the
+    """Fork a child that is PID 1 of a new PID namespace (isolate.py makes it the
     kernel's init), without a process in between: this process's later children stay here."""
     own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
     try:

@@ -1,6 +1,6 @@
-"""Kernels: one sandboxed OS process per browser session, and the host-side code that runs them.
+"""Kernels, the host side: one sandboxed OS process per browser session, and what runs them.
 
-`runtime/` is the code that runs *inside* a kernel process (TensorFlow, NumPy, Keras, standard
-library; never Django). Everything else in this package runs in the server and never imports
-TensorFlow.
+Sessions, the pool, admission, placement, the fork-server client, the sandbox, cgroups, uids,
+GPU slices, the channel-layer bus and the `kernelhost` command. The code that runs *inside* a
+kernel is the top-level `kernel_runtime` package; nothing here imports TensorFlow.
 """

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import hashlib
 
-from .. import messages
+from kernel_runtime.protocol import FLAG, OBJECT, TEXT, Field, Message, optional
+from playground.messages import ClientMessage
 
-ATTACH = "kernel.attach"
-DETACH = "kernel.detach"  # a websocket closed; {"forget": true}: no one can come back to it
-PRESENT = "kernel.present"  # a websocket still open, every PRESENT_EVERY_S (pages.py: its lease)
-EXECUTE = "kernel.execute"
-INTERRUPT = "kernel.interrupt"
-RESTART = "kernel.restart"
-ASSIST = "kernel.assist"  # {"owner", "reply", "request": a `complete` or `inspect`}; answered on `reply`
-FILES = "kernel.files"  # {"owner", "reply", "request": a messages.FILE_REQUESTS message}; answered on `reply`
-MESSAGE = "kernel.message"  # host -> consumer: {"texts": [<protocol JSON>, ...], "kinds": [<its type>, ...]}
+_TO_HOST = {"owner": TEXT, "reply": TEXT}  # whose session, and the channel that hears the answer
+_CLIENT = optional(TEXT).or_default("")  # who a new kernel counts against (client_for)
+
+ATTACH = Message("kernel.attach", {**_TO_HOST, "client": _CLIENT})
+DETACH = Message("kernel.detach", {**_TO_HOST, "forget": FLAG})  # a websocket closed; forget: no one comes back
+PRESENT = Message("kernel.present", _TO_HOST)  # a websocket still open, every PRESENT_EVERY_S (pages.py)
+EXECUTE = Message("kernel.execute", {**_TO_HOST, "client": _CLIENT, "id": TEXT, "code": TEXT})
+INTERRUPT = Message("kernel.interrupt", {**_TO_HOST, "client": _CLIENT})
+RESTART = Message("kernel.restart", {**_TO_HOST, "client": _CLIENT})
+# `request`: a page's `complete` or `inspect` (ASSIST), or a protocol.FILE_REQUESTS message
+# (FILES); answered on `reply`.
+ASSIST = Message("kernel.assist", {**_TO_HOST, "client": _CLIENT, "request": OBJECT})
+FILES = Message("kernel.files", {**_TO_HOST, "request": OBJECT})
+# host -> consumer: protocol JSON texts, in order, each with its type beside it (texts_event).
+MESSAGE = Message("kernel.message", {"texts": Field((list,)), "kinds": Field((list,))})
+TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES)}
 
 PRESENT_EVERY_S = 20.0
 
@@ -40,38 +48,22 @@ def client_for(address: str) -> str:
     return hashlib.sha256(f"kernel-client:{address}".encode()).hexdigest()[:16]
 
 
-def attach(owner: str, reply: str, client: str = "") -> dict:
-    return {"type": ATTACH, "owner": owner, "reply": reply, "client": client}
-
-
-def detach(owner: str, reply: str, forget: bool) -> dict:
-    return {"type": DETACH, "owner": owner, "reply": reply, "forget": forget}
-
-
-def present(owner: str, reply: str) -> dict:
-    return {"type": PRESENT, "owner": owner, "reply": reply}
-
-
-def request(owner: str, reply: str, message: messages.ClientMessage, client: str = "") -> dict:
-    base = {"owner": owner, "reply": reply, "client": client}
+def request(owner: str, reply: str, message: ClientMessage, client: str = "") -> dict:
+    """A page's request as the kernel host hears it."""
     if message.type == "execute":
-        return {"type": EXECUTE, **base, "id": message.id, "code": message.code}
+        return EXECUTE(owner=owner, reply=reply, client=client, id=message.id, code=message.code)
     if message.type in ("complete", "inspect"):
         question: dict[str, object] = {"type": message.type, "id": message.id, "code": message.code}
         question |= {"line": message.line, "column": message.column}
-        return {"type": ASSIST, **base, "request": question | ({"want": message.want} if message.want else {})}
-    kind = INTERRUPT if message.type == "interrupt" else RESTART
-    return {"type": kind, **base}
-
-
-def files(owner: str, reply: str, request: dict) -> dict:
-    return {"type": FILES, "owner": owner, "reply": reply, "request": request}
+        question |= {"want": message.want} if message.want else {}
+        return ASSIST(owner=owner, reply=reply, client=client, request=question)
+    return (INTERRUPT if message.type == "interrupt" else RESTART)(owner=owner, reply=reply, client=client)
 
 
 def texts_event(items: list[tuple[str, str]]) -> dict:
     """Several (type, JSON text) messages for one consumer in one channel-layer event, in order.
     The type travels beside the text, so the consumer never parses a message to route it."""
-    return {"type": MESSAGE, "kinds": [kind for kind, _ in items], "texts": [text for _, text in items]}
+    return MESSAGE(kinds=[kind for kind, _ in items], texts=[text for _, text in items])
 
 
 def event_items(event: dict) -> list[tuple[str, str]]:

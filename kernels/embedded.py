@@ -13,8 +13,8 @@ import logging
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from ..apps import kernel_limits, sandbox_settings
 from . import placement
+from .apps import kernel_limits, sandbox_settings
 from .host import KernelHost
 
 log = logging.getLogger(__name__)

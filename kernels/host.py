@@ -17,8 +17,9 @@ from pathlib import Path
 
 from channels.exceptions import ChannelFull
 
-from .. import messages
-from . import admission, assist, bus
+from kernel_runtime import protocol
+
+from . import admission, assistant, bus
 from .limits import Limits
 from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
@@ -81,16 +82,16 @@ class KernelHost:
         kind, owner = message.get("type"), message.get("owner")
         if not isinstance(owner, str):
             return
-        if kind == bus.FILES:  # never starts a kernel: only a session's running one has files
+        if kind == bus.FILES.type:  # never starts a kernel: only a session's running one has files
             await self._files(owner, message)
             return
-        if kind == bus.ASSIST:  # nor does a question: the running kernel answers, or nobody
+        if kind == bus.ASSIST.type:  # nor does a question: the running kernel answers, or nobody
             await self._assist(owner, message)
             return
-        if kind == bus.DETACH:
+        if kind == bus.DETACH.type:
             await self._detach(owner, message)
             return
-        if kind == bus.PRESENT:  # renews a page's lease; never brings an ended session back
+        if kind == bus.PRESENT.type:  # renews a page's lease; never brings an ended session back
             if owner in self.sessions:
                 self.sessions[owner].present(str(message.get("reply")))
             return
@@ -100,13 +101,13 @@ class KernelHost:
             session = KernelSession(owner, self.pool, self, self.limits, admit=self._admit, client=client)
             session.farewell = self._farewells.pop(owner, None)
             self.sessions[owner] = session
-        if kind == bus.ATTACH:
+        if kind == bus.ATTACH.type:
             await session.attach(message["reply"])
-        elif kind == bus.EXECUTE:
+        elif kind == bus.EXECUTE.type:
             await session.execute(Request(message["id"], message["code"], message["reply"]))
-        elif kind == bus.INTERRUPT:
+        elif kind == bus.INTERRUPT.type:
             await session.interrupt()
-        elif kind == bus.RESTART:
+        elif kind == bus.RESTART.type:
             await session.restart()
 
     async def _files(self, owner: str, message: dict) -> None:
@@ -114,13 +115,13 @@ class KernelHost:
         ref = request.get("ref") if isinstance(request, dict) else None
         refusal = session.files_request(request, message["reply"]) if session else "this session has no kernel"
         if refusal:
-            reply = messages.files_error(ref, "no_kernel", refusal)
+            reply = protocol.FILES_ERROR(ref=ref, code="no_kernel", message=refusal)
             await self.reply(message["reply"], reply["type"], json.dumps(reply))
 
     async def _assist(self, owner: str, message: dict) -> None:
         session = self.sessions.get(owner)
         if session is None:
-            await assist.Assistant(self).ask(None, message["request"], message["reply"])
+            await assistant.Assistant(self).ask(None, message["request"], message["reply"])
         else:
             await session.ask(message["request"], message["reply"])
 

@@ -1,7 +1,7 @@
 """One kernel process as the host sees it: its socket, its exit, and why it ended.
 
 Everything a kernel sends is untrusted: each line is size-capped, parsed with a depth limit
-and checked field by field against messages.FROM_KERNEL before anything else looks at it. A
+and checked field by field against protocol.FROM_KERNEL before anything else looks at it. A
 line that fails ends the kernel, with the reason kept for the user.
 """
 
@@ -16,7 +16,8 @@ import struct
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from .. import messages
+from kernel_runtime import protocol
+
 from . import sandbox
 from .cgroups import KernelCgroup
 from .watchdog import process_cpu_seconds
@@ -49,8 +50,8 @@ class KernelProcess:
         self._reader, self._writer = await asyncio.open_unix_connection(sock=self._sock, limit=self._max_message_bytes)
         line = await asyncio.wait_for(self._reader.readline(), timeout_s)
         try:
-            message = messages.check(messages.FROM_KERNEL, messages.loads(line or b"null"))
-        except messages.MessageError as exc:
+            message = protocol.check(protocol.FROM_KERNEL, protocol.loads(line or b"null"))
+        except protocol.MessageError as exc:
             raise RuntimeError(f"the kernel did not start ({exc})") from None
         if message["type"] != READY:
             raise RuntimeError("the kernel did not start")
@@ -75,8 +76,8 @@ class KernelProcess:
             if not line.endswith(b"\n"):
                 return  # the kernel went away mid-line (ended, perhaps by the host): not a message
             try:
-                message = messages.check(messages.FROM_KERNEL, messages.loads(line))
-            except messages.MessageError as exc:
+                message = protocol.check(protocol.FROM_KERNEL, protocol.loads(line))
+            except protocol.MessageError as exc:
                 self.end_reason = f"the kernel sent a message that is not part of the protocol: {exc}"
                 return
             yield message, line.decode("utf-8").rstrip("\n")

@@ -1,11 +1,11 @@
 """The one place that decides how kernel processes are started, confined and ended.
 
-The fork server (runtime/zygote.py) runs inside bubblewrap: a read-only view of the system,
+The fork server (kernel_runtime/zygote.py) runs inside bubblewrap: a read-only view of the system,
 the Python installation and the kernel runtime only (not the project, its settings, database
 or secrets), an environment built from scratch, and its own PID, network, IPC and UTS
 namespaces. Each kernel forked from it then takes namespaces of its own, a private /dev and
 /proc, a size-capped in-memory scratch folder, a uid of its own (uids.py) and an allowlist
-seccomp filter (runtime/isolate.py, runtime/syscalls.py), and the host puts it in a cgroup
+seccomp filter (kernel_runtime/isolate.py, kernel_runtime/syscalls.py), and the host puts it in a cgroup
 (cgroups.py). See docs/deployment.md.
 
 PLAYGROUND_SANDBOX=0 runs kernels as plain processes, for development on machines without
@@ -27,10 +27,9 @@ from . import uids
 
 log = logging.getLogger(__name__)
 
-KERNEL_CODE_DIR = Path(__file__).resolve().parent  # holds runtime/, imported as `runtime`
-# The wire vocabulary, shared with the host; kernels import it as the top-level `messages`.
-MESSAGES_MODULE = KERNEL_CODE_DIR.parent / "messages.py"
-SANDBOX_CODE_DIR = "/opt/playground"  # where the sandbox sees it
+RUNTIME_PACKAGE = "kernel_runtime"  # all the code a kernel runs, one folder, stdlib and TF only
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / RUNTIME_PACKAGE
+SANDBOX_CODE_DIR = "/opt/playground"  # the sandbox sees RUNTIME_DIR in it, read-only
 SANDBOX_VENV = "/opt/venv"  # where the sandbox sees the project's virtualenv
 SCRATCH = "/scratch"  # a kernel's scratch folder, inside the sandbox
 
@@ -80,10 +79,11 @@ class Launch:
 
 def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSettings) -> Launch:
     """How to start the fork server, given the control socket's fd it inherits."""
-    command = ["-m", "runtime.zygote", str(control_fd)]
+    command = ["-m", f"{RUNTIME_PACKAGE}.zygote", str(control_fd)]
     if not settings.enabled:
         log.warning("PLAYGROUND_SANDBOX is off: kernels run unconfined, with the server's privileges")
-        path = os.pathsep.join((str(KERNEL_CODE_DIR), str(_messages_dir(work_dir))))
+        # The project is importable too: an unconfined kernel can read it anyway.
+        path = str(RUNTIME_DIR.parent)
         env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": path}
         return Launch(argv=[sys.executable, *command], env=env, cwd=str(work_dir))
     bwrap = shutil.which("bwrap")
@@ -98,7 +98,7 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
 
 
 def kernel_config(settings: SandboxSettings, scratch: str, scratch_bytes: int, uid: int) -> dict:
-    """What the forked child needs to isolate itself (runtime/isolate.py); `uid` is its own."""
+    """What the forked child needs to isolate itself (kernel_runtime/isolate.py); `uid` is its own."""
     return {"sandbox": settings.enabled, "uid": uid, "scratch": scratch, "scratch_bytes": scratch_bytes}
 
 
@@ -148,25 +148,13 @@ def _filesystem() -> list[str]:
         args += [*_parents(base, made), "--ro-bind", base, base]
     if _in_venv():  # at a fixed place, never where the project is (under /tmp in CI, say)
         args += [*_parents(SANDBOX_VENV, made), "--ro-bind", sys.prefix, SANDBOX_VENV]
-    runtime = str(KERNEL_CODE_DIR / "runtime")
-    args += [*_parents(f"{SANDBOX_CODE_DIR}/runtime", made), "--ro-bind", runtime, f"{SANDBOX_CODE_DIR}/runtime"]
-    args += ["--ro-bind", str(MESSAGES_MODULE), f"{SANDBOX_CODE_DIR}/messages.py"]
+    inside = f"{SANDBOX_CODE_DIR}/{RUNTIME_PACKAGE}"
+    args += [*_parents(inside, made), "--ro-bind", str(RUNTIME_DIR), inside]
     # GPU hosts: the fork server holds every driver node (it never runs user code) so that each
-    # kernel's private /dev can be given only its own GPU's nodes (runtime/isolate.py).
+    # kernel's private /dev can be given only its own GPU's nodes (kernel_runtime/isolate.py).
     for device in sorted(glob.glob("/dev/nvidia*")):
         args += ["--dev-bind", device, device]
     return args
-
-
-def _messages_dir(work_dir: Path) -> Path:
-    """Unconfined kernels: a folder holding only messages.py, so the rest of the project does
-    not become importable as top-level modules."""
-    folder = work_dir / "shared"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "messages.py"
-    if not target.exists():
-        target.symlink_to(MESSAGES_MODULE)
-    return folder
 
 
 def _in_venv() -> bool:

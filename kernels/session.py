@@ -19,8 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .. import messages
-from .assist import Assistant
+from kernel_runtime import protocol
+from playground import messages
+
+from .assistant import Assistant
 from .limits import Limits
 from .pages import OpenPages
 from .pool import KernelPool
@@ -93,7 +95,7 @@ class KernelSession:
         self._announcer: asyncio.TimerHandle | asyncio.Task | None = None
         self._announced = ""  # the last state the browsers were told
         self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
-        self.assistant = Assistant(outbox)  # the editor's questions in flight (assist.py)
+        self.assistant = Assistant(outbox)  # the editor's questions in flight (assistant.py)
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
 
     @property
@@ -116,7 +118,7 @@ class KernelSession:
 
     def status(self) -> dict:
         kernel = self.process.info if self.process else None
-        return messages.status(self.state, self.reason, kernel, len(self._queue))
+        return messages.STATUS(state=self.state, reason=self.reason, kernel=kernel, queued=len(self._queue))
 
     async def attach(self, reply: str) -> None:
         self.last_activity = time.monotonic()
@@ -151,14 +153,14 @@ class KernelSession:
         """Stop the run in progress and cancel the ones waiting; the variables stay."""
         while self._queue:
             waiting = self._queue.popleft()
-            await self._send(waiting.reply, messages.done(waiting.id, False, cancelled=True))
+            await self._send(waiting.reply, messages.DONE_SEEN(id=waiting.id, ok=False, cancelled=True))
         self._interrupt_current()
 
     def _interrupt_current(self) -> None:
         current, process = self._current, self.process
         if current is None or process is None:
             return
-        process.send(messages.interrupt(current.id))
+        process.send(protocol.INTERRUPT(id=current.id))
         if self._escalation is None or self._escalation.done():
             self._escalation = asyncio.create_task(self._escalate(current, process))
 
@@ -177,8 +179,8 @@ class KernelSession:
         if self.process is None or self.state not in ("idle", "busy"):
             return "this session has no kernel running"
         try:
-            request = messages.check(messages.FILE_REQUESTS, request)
-        except messages.MessageError:
+            request = protocol.check(protocol.FILE_REQUESTS, request)
+        except protocol.MessageError:
             return "not a file request"
         if len(self._file_replies) > 64:  # answers a view stopped waiting for
             self._file_replies.clear()
@@ -234,7 +236,7 @@ class KernelSession:
         process = self.process
         request = self._current = self._queue.popleft()
         self._traffic.start_run()
-        process.send(messages.execute(request.id, request.code))
+        process.send(protocol.EXECUTE(id=request.id, code=request.code))
         clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
         loop = asyncio.get_running_loop()
         self._first_check = loop.call_later(CHECK_EVERY_S, self._start_watch, request, process, clock)
@@ -253,9 +255,9 @@ class KernelSession:
 
     async def _on_kernel_message(self, process: KernelProcess, message: dict, text: str) -> None:
         kind, current = message["type"], self._current
-        if kind in messages.ASSIST_REPLIES and await self.assistant.answered(process, message):
+        if kind in protocol.ASSIST_REPLIES and await self.assistant.answered(process, message):
             return
-        if kind in messages.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
+        if kind in protocol.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
             await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
             return
         run = current if current is not None and message.get("id") == current.id and kind != "ready" else None
@@ -271,7 +273,7 @@ class KernelSession:
         if decision.notice:
             await self._notice(current, decision.notice)
         if decision.keep_text is not None:
-            text = json.dumps(messages.stream(message["id"], message["name"], decision.keep_text))
+            text = json.dumps(protocol.STREAM(id=message["id"], name=message["name"], text=decision.keep_text))
         if decision.action != FORWARD:
             return
         if run is not None and kind != "error":
@@ -343,9 +345,11 @@ class KernelSession:
 
     async def _notice(self, request: Request | None, text: str) -> None:
         if request is None:
-            await self._outbox.broadcast(self.owner, "stream", json.dumps(messages.stream(None, "stderr", text)))
+            await self._outbox.broadcast(
+                self.owner, "stream", json.dumps(protocol.STREAM(id=None, name="stderr", text=text))
+            )
         else:
-            await self._send(request.reply, messages.stream(request.id, "stderr", text))
+            await self._send(request.reply, protocol.STREAM(id=request.id, name="stderr", text=text))
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
         await asyncio.sleep(self._limits.interrupt_grace_s)
@@ -361,8 +365,8 @@ class KernelSession:
             await self._fail(request, ename, evalue)
 
     async def _fail(self, request: Request, ename: str, evalue: str) -> None:
-        await self._send(request.reply, messages.error(request.id, ename, evalue))
-        await self._send(request.reply, messages.done(request.id, False))
+        await self._send(request.reply, protocol.ERROR(id=request.id, ename=ename, evalue=evalue))
+        await self._send(request.reply, protocol.DONE(id=request.id, ok=False))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
         announced = self._announced

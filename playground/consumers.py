@@ -22,9 +22,10 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from kernels import assistant, bus, embedded, placement
+from kernels.apps import kernel_limits
+
 from . import clients, messages
-from .apps import kernel_limits
-from .kernel import assist, bus, embedded, placement
 from .sendbuffer import SendBuffer
 
 HOST_CHECK_S = 3.0
@@ -42,7 +43,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.host_channel: str | None = None
         self.pending: set[str] = set()  # runs sent and not yet done, to answer if the host dies
         self.watcher: asyncio.Task | None = None
-        self.questions = assist.Rate()  # completion and inspection requests this socket may send
+        self.questions = assistant.Rate()  # completion and inspection requests this socket may send
         embedded.ensure_started()
         self.placement = placement.configured()
         key = await _issued_key(self.scope)
@@ -76,7 +77,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.host_channel is not None:
-                detach = bus.detach(self.owner, self.channel_name, forget=self.anonymous)
+                detach = bus.DETACH(owner=self.owner, reply=self.channel_name, forget=self.anonymous)
                 await self.channel_layer.send(self.host_channel, detach)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -87,7 +88,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             return
         question = message.type in ("complete", "inspect")
         if question and not self.questions.allow():
-            answer = assist.empty(message.type, message.line, "rate_limited")
+            answer = assistant.empty(message.type, message.line, "rate_limited")
             await self._send({**answer, "id": message.id})
             return
         try:
@@ -122,7 +123,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
     def _take_event(self, event: dict) -> bool:
         """A kernel host's `kernel.message` event, from the channel layer's queue or handed over
         directly by the one-process layer; False for any other event (that one is queued)."""
-        if event.get("type") != bus.MESSAGE:
+        if event.get("type") != bus.MESSAGE.type:
             return False
         for kind, text in bus.event_items(event):
             if kind == "done":
@@ -134,7 +135,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
         # (Again after an outage: a restarted Redis has forgotten the group.)
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.host_channel = await self.placement.host_for(self.owner)
-        await self.channel_layer.send(self.host_channel, bus.attach(self.owner, self.channel_name, self.client))
+        await self.channel_layer.send(
+            self.host_channel, bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client)
+        )
 
     async def _watch_host(self) -> None:
         """Every HOST_CHECK_S: is the session's host still there; now and then, tell it this page
@@ -148,7 +151,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
             if loop.time() >= present_due:
                 present_due = loop.time() + bus.PRESENT_EVERY_S
                 with contextlib.suppress(Exception):  # lost now and then is fine: the lease allows it
-                    await self.channel_layer.send(self.host_channel, bus.present(self.owner, self.channel_name))
+                    await self.channel_layer.send(
+                        self.host_channel, bus.PRESENT(owner=self.owner, reply=self.channel_name)
+                    )
             try:
                 alive = await self.placement.alive(self.host_channel)
             except Exception:
@@ -158,7 +163,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 with contextlib.suppress(Exception):
                     await self.placement.forget(self.owner)
                 await self._fail_pending("KernelDied", HOST_GONE)
-                await self._send(messages.status("dead", reason=HOST_GONE, kernel=None, queued=0))
+                await self._send(messages.STATUS(state="dead", reason=HOST_GONE))
 
     async def _unavailable(self, exc: Exception, request_id: str | None = None) -> None:
         if isinstance(exc, placement.NoKernelHost):
@@ -166,21 +171,23 @@ class SessionConsumer(AsyncWebsocketConsumer):
         else:
             reason = f"the kernel service is unreachable ({type(exc).__name__}); try again in a moment"
         self.host_channel = None
-        await self._send(messages.status("dead", reason=reason, kernel=None, queued=0))
+        await self._send(messages.STATUS(state="dead", reason=reason))
         if request_id is not None:
-            await self._send(messages.error(request_id, "KernelUnavailable", reason[:1].upper() + reason[1:] + "."))
-            await self._send(messages.done(request_id, False))
+            await self._send(
+                messages.ERROR(id=request_id, ename="KernelUnavailable", evalue=reason[:1].upper() + reason[1:] + ".")
+            )
+            await self._send(messages.DONE(id=request_id, ok=False))
 
     async def _fail_pending(self, ename: str, reason: str) -> None:
         for request_id in sorted(self.pending):
-            await self._send(messages.error(request_id, ename, reason[:1].upper() + reason[1:] + "."))
-            await self._send(messages.done(request_id, False))
+            await self._send(messages.ERROR(id=request_id, ename=ename, evalue=reason[:1].upper() + reason[1:] + "."))
+            await self._send(messages.DONE(id=request_id, ok=False))
         self.pending.clear()
 
     async def _refuse(self, exc: messages.ProtocolError) -> None:
-        await self._send(messages.error(exc.request_id, "ProtocolError", str(exc)))
+        await self._send(messages.ERROR(id=exc.request_id, ename="ProtocolError", evalue=str(exc)))
         if exc.request_id is not None:
-            await self._send(messages.done(exc.request_id, False))
+            await self._send(messages.DONE(id=exc.request_id, ok=False))
 
     async def _send(self, message: dict) -> None:
         self.outbox.put(message["type"], json.dumps(message))

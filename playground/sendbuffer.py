@@ -73,7 +73,7 @@ class SendBuffer:
         run = _run_id(text)
         if run not in self._noted:  # one notice per run; small, so it always fits
             self._noted.add(run)
-            self._append("stream", json.dumps(messages.stream(run, "stderr", NOTICE)))
+            self._append("stream", json.dumps(messages.STREAM(id=run, name="stderr", text=NOTICE)))
 
     def _fits(self, text: str) -> bool:
         return self._bytes + len(text) <= self._limit

@@ -2,7 +2,7 @@
 
 The folder lives in the kernel's own mount namespace, so the web tier never opens it: each
 request goes to the session's kernel host over the channel layer (`kernel.files`), the host
-hands it to the kernel, and the kernel's control thread answers (kernel/runtime/scratch.py). Transfers
+hands it to the kernel, and the kernel's control thread answers (kernel_runtime/files.py). Transfers
 go in chunks of 256 KiB, so no channel-layer message comes near 1 MiB. Everything the kernel
 answers is checked here: it is untrusted.
 """
@@ -18,9 +18,9 @@ from collections.abc import AsyncIterator, Iterable
 
 from channels.layers import get_channel_layer
 
-from playground import messages
-from playground.kernel import bus, placement
-from playground.messages import CHUNK_BYTES, FileRefused, check_name
+from kernel_runtime import protocol
+from kernel_runtime.files import CHUNK_BYTES, FileRefused, check_name
+from kernels import bus, placement
 
 TIMEOUT_S = 15.0
 
@@ -35,14 +35,14 @@ class FileError(Exception):
         self.code = code
 
 
-async def call(owner: str, request: dict) -> dict:
+async def call(owner: str, request: protocol.Message, **fields: object) -> dict:
     """One request to the session's kernel and its answer (a files_* message other than an error)."""
     layer = get_channel_layer()
     reply = await layer.new_channel()
     ref = uuid.uuid4().hex
     try:
         host = await placement.configured().host_for(owner)
-        await layer.send(host, bus.files(owner, reply, {**request, "ref": ref}))
+        await layer.send(host, bus.FILES(owner=owner, reply=reply, request=request(ref=ref, **fields)))
         async with asyncio.timeout(TIMEOUT_S):
             event = await layer.receive(reply)
     except TimeoutError:
@@ -53,7 +53,7 @@ async def call(owner: str, request: dict) -> dict:
         answer = json.loads(bus.event_items(event)[0][1])
     except (KeyError, TypeError, ValueError):
         answer = None
-    if not isinstance(answer, dict) or answer.get("ref") != ref or answer.get("type") not in messages.FILE_REPLIES:
+    if not isinstance(answer, dict) or answer.get("ref") != ref or answer.get("type") not in protocol.FILE_REPLIES:
         raise FileError("bad_reply", "The kernel gave an answer that is not part of the protocol.")
     if answer["type"] == "files_error":
         raise FileError(str(answer.get("code", "error")), str(answer.get("message", "refused"))[:500])
@@ -61,7 +61,7 @@ async def call(owner: str, request: dict) -> dict:
 
 
 async def listing(owner: str) -> dict:
-    answer = await call(owner, {"type": "files_list"})
+    answer = await call(owner, protocol.FILES_LIST)
     files = []
     for entry in answer.get("files") or []:
         try:
@@ -100,16 +100,16 @@ async def upload(owner: str, name: str, chunks: Iterable[bytes]) -> int:
     for chunk in chunks:
         for start in range(0, max(len(chunk), 1), CHUNK_BYTES):
             piece = base64.b64encode(chunk[start : start + CHUNK_BYTES]).decode("ascii")
-            answer = await call(owner, {"type": "files_write", "name": name, "data_b64": piece, "append": append})
+            answer = await call(owner, protocol.FILES_WRITE, name=name, data_b64=piece, append=append)
             append, size = True, _int(answer.get("size")) or 0
     if not append:  # an empty file still gets created
-        answer = await call(owner, {"type": "files_write", "name": name, "data_b64": "", "append": False})
+        answer = await call(owner, protocol.FILES_WRITE, name=name, data_b64="", append=False)
         size = _int(answer.get("size")) or 0
     return size
 
 
 async def _read(owner: str, name: str, offset: int) -> dict:
-    return await call(owner, {"type": "files_read", "name": name, "offset": offset})
+    return await call(owner, protocol.FILES_READ, name=name, offset=offset)
 
 
 def _decode(answer: dict) -> bytes:

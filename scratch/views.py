@@ -11,9 +11,9 @@ from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
-from playground.apps import kernel_limits
+from kernels import bus
+from kernels.apps import kernel_limits
 from playground.clients import aissued_key
-from playground.kernel import bus
 
 from . import transfer
 

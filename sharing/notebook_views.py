@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from kernels.apps import kernel_limits
 from playground import ratelimit
-from playground.apps import kernel_limits
 
 from . import notebooks
 from .apps import snippet_limits

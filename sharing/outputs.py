@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kernel_runtime import protocol
 from playground import messages
 
 MAX_NAME_CHARS = 200
@@ -94,8 +95,8 @@ def _hint(hint: object, where: str) -> dict | None:
 def _progress(m: dict, where: str) -> dict:
     logs = _field(m, "logs", where, {})
     for key, value in logs.items():
-        if messages.NUMBER.problem(value):
-            raise BadOutputs(f"{where}.logs.{key} {messages.NUMBER.problem(value)}")
+        if protocol.NUMBER.problem(value):
+            raise BadOutputs(f"{where}.logs.{key} {protocol.NUMBER.problem(value)}")
     counts = {key: _field(m, key, where) for key in ("epoch", "epochs", "step", "steps")}
     cleaned = {
         "type": "progress",

@@ -17,8 +17,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from kernels.apps import kernel_limits
 from playground import ratelimit
-from playground.apps import kernel_limits
 from playground.clients import ensure_issued_session
 
 from .apps import snippet_limits

@@ -16,7 +16,7 @@ from channels.layers import get_channel_layer
 from django.apps import apps
 from django.conf import settings
 
-from playground.kernel import bus, embedded
+from kernels import bus, embedded
 
 TIMEOUT_S = 120.0
 SERVER_ENVIRONMENT = frozenset(os.environ)
@@ -87,7 +87,7 @@ class BusClient:
     async def attach(self) -> dict:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(bus.group_name(self.owner), self.channel)
-        await self._send(bus.attach(self.owner, self.channel, self.client))
+        await self._send(bus.ATTACH(owner=self.owner, reply=self.channel, client=self.client))
         return await self.wait_status(lambda s: s["state"] in ("idle", "dead"))
 
     async def run(self, code: str, timeout: float = TIMEOUT_S) -> Run:
@@ -96,16 +96,14 @@ class BusClient:
 
     async def submit(self, code: str) -> str:
         request_id = uuid.uuid4().hex
-        await self._send(
-            {"type": bus.EXECUTE, "owner": self.owner, "reply": self.channel, "id": request_id, "code": code}
-        )
+        await self._send(bus.EXECUTE(owner=self.owner, reply=self.channel, id=request_id, code=code))
         return request_id
 
     async def interrupt(self) -> None:
-        await self._send({"type": bus.INTERRUPT, "owner": self.owner, "reply": self.channel})
+        await self._send(bus.INTERRUPT(owner=self.owner, reply=self.channel))
 
     async def restart(self) -> None:
-        await self._send({"type": bus.RESTART, "owner": self.owner, "reply": self.channel})
+        await self._send(bus.RESTART(owner=self.owner, reply=self.channel))
 
     async def restart_and_wait(self) -> dict:
         """Restart, then wait for the new kernel (statuses from before the restart are stale)."""

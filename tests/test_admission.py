@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from playground.kernel import admission
-from playground.kernel.limits import Limits
+from kernels import admission
+from kernels.limits import Limits
 
 GIB = 1024**3
 

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from playground.kernel import cgroups
+from kernels import cgroups
 
 MIB = 1024**2
 

@@ -22,9 +22,9 @@ from cryptography.fernet import Fernet
 
 from bench.cluster import Cluster
 from bench.site import ROOT, connect, next_message, session_cookie
-from playground.kernel import bus
-from playground.kernel.placement import RedisPlacement
-from playground.kernel.redis_layer import ResilientRedisChannelLayer
+from kernels import bus
+from kernels.placement import RedisPlacement
+from kernels.redis_layer import ResilientRedisChannelLayer
 
 # Marked like tests/test_cluster.py: slow, and skipped where redis-server is missing.
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
@@ -104,11 +104,11 @@ def forgeries(owner: str, reply: str, intruder: str, tag: str) -> list[tuple[str
     """(where, what): run code in the victim's session, attach another session to the victim's
     websocket and run there, and write straight into the victim's websocket."""
     text = json.dumps({"type": "stream", "id": f"{tag}-direct", "name": "stdout", "text": tag})
-    direct = {"type": bus.MESSAGE, "text": text, "texts": [text], "kinds": ["stream"]}  # old and new shapes
+    direct = {"type": bus.MESSAGE.type, "text": text, "texts": [text], "kinds": ["stream"]}  # old and new shapes
     return [
-        ("host", {"type": bus.EXECUTE, **to(owner, reply), "id": f"{tag}-run", "code": "state = 666"}),
-        ("host", {"type": bus.ATTACH, **to(intruder, reply)}),
-        ("host", {"type": bus.EXECUTE, **to(intruder, reply), "id": f"{tag}-into", "code": repr(tag)}),
+        ("host", {"type": bus.EXECUTE.type, **to(owner, reply), "id": f"{tag}-run", "code": "state = 666"}),
+        ("host", {"type": bus.ATTACH.type, **to(intruder, reply)}),
+        ("host", {"type": bus.EXECUTE.type, **to(intruder, reply), "id": f"{tag}-into", "code": repr(tag)}),
         ("reply", direct),
     ]
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from kernel_runtime import protocol
+from kernels import assistant
 from playground import messages
-from playground.kernel import assist
 from playground.messages import MessageError, ProtocolError
 
 LIMIT = 64 * 1024
@@ -50,11 +51,11 @@ def test_an_inspect_must_say_what_it_wants():
 
 
 def completions(*items: dict, **changes) -> dict:
-    return {**messages.completions(list(items), 1, 0, False), "ref": "q1", **changes}
+    return {**protocol.COMPLETIONS(ref="q1", items=list(items), line=1, start=0, truncated=False), **changes}
 
 
 def inspection(**fields) -> dict:
-    return {**messages.inspection(**fields), "ref": "q2"}
+    return protocol.INSPECTION(ref="q2", **fields)
 
 
 GOOD_CARD = {"name": "t", "type": "EagerTensor", "kind": "tensor", "shape": [2, None], "dtype": "float32"}
@@ -63,10 +64,10 @@ GOOD_CARD |= {"value": None, "device": "CPU:0"}
 
 def test_well_formed_answers_pass_the_hosts_check():
     item = {"name": "matmul", "kind": "function", "detail": None}
-    assert assist.check_answer(completions(item))
+    assert assistant.check_answer(completions(item))
     signature = {"label": "f(a, b)", "params": ["a", "b"], "index": 1}
     url = "https://www.tensorflow.org/api_docs/python/tf/keras/layers/Dense"
-    assert assist.check_answer(inspection(signature=signature, doc="Doc.", url=url, value=GOOD_CARD))
+    assert assistant.check_answer(inspection(signature=signature, doc="Doc.", url=url, value=GOOD_CARD))
 
 
 @pytest.mark.parametrize(
@@ -90,7 +91,7 @@ def test_well_formed_answers_pass_the_hosts_check():
 )
 def test_an_oversized_or_malformed_kernel_answer_is_refused(answer):
     with pytest.raises(MessageError):
-        assist.check_answer(answer)
+        assistant.check_answer(answer)
 
 
 class Kernel:
@@ -118,11 +119,12 @@ QUESTION = {"type": "complete", "id": "c9", "code": "tf.ma", "line": 1, "column"
 
 async def test_a_question_goes_to_the_kernel_under_a_ref_and_its_answer_back_under_its_id():
     outbox, kernel = Outbox(), Kernel()
-    helper = assist.Assistant(outbox)
+    helper = assistant.Assistant(outbox)
     await helper.ask(kernel, QUESTION, "ws-1")
     (sent,) = kernel.sent
     assert "id" not in sent and sent["ref"] and sent["code"] == "tf.ma"
-    answer = {**messages.completions([{"name": "matmul", "kind": "function", "detail": None}], 1, 3, False)}
+    items = [{"name": "matmul", "kind": "function", "detail": None}]
+    answer = protocol.COMPLETIONS(ref=None, items=items, line=1, start=3, truncated=False)
     assert await helper.answered(kernel, {**answer, "ref": sent["ref"]})
     (channel, kind, body) = outbox.replies[0]
     assert (channel, kind, body["id"], body["reason"], "ref" in body) == ("ws-1", "completions", "c9", None, False)
@@ -131,7 +133,7 @@ async def test_a_question_goes_to_the_kernel_under_a_ref_and_its_answer_back_und
 
 async def test_a_forged_answer_ends_the_kernel_and_the_page_gets_an_empty_one():
     outbox, kernel = Outbox(), Kernel()
-    helper = assist.Assistant(outbox)
+    helper = assistant.Assistant(outbox)
     await helper.ask(kernel, QUESTION, "ws-1")
     forged = completions({"name": "x", "kind": "evil", "detail": None}, ref=kernel.sent[0]["ref"])
     assert await helper.answered(kernel, forged)
@@ -141,14 +143,14 @@ async def test_a_forged_answer_ends_the_kernel_and_the_page_gets_an_empty_one():
 
 async def test_questions_beyond_those_in_flight_get_an_empty_busy_answer():
     outbox, kernel = Outbox(), Kernel()
-    helper = assist.Assistant(outbox)
-    for n in range(assist.MAX_WAITING + 1):
+    helper = assistant.Assistant(outbox)
+    for n in range(assistant.MAX_WAITING + 1):
         await helper.ask(kernel, {**QUESTION, "id": f"c{n}"}, "ws-1")
-    assert len(kernel.sent) == assist.MAX_WAITING
+    assert len(kernel.sent) == assistant.MAX_WAITING
     last = outbox.replies[-1][2]
-    assert (last["items"], last["reason"], last["id"]) == ([], "busy", f"c{assist.MAX_WAITING}")
+    assert (last["items"], last["reason"], last["id"]) == ([], "busy", f"c{assistant.MAX_WAITING}")
 
 
 def test_the_rate_allows_a_burst_then_refuses():
-    rate = assist.Rate(per_s=0.001, burst=3)
+    rate = assistant.Rate(per_s=0.001, burst=3)
     assert [rate.allow() for _ in range(4)] == [True, True, True, False]

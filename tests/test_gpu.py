@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import BusClient
 
-from playground.kernel.gpu import CONTEXT_OVERHEAD_MB, CONTROL_NODES, GpuInventory, _parse_simulated, parse_inventory
+from kernels.gpu import CONTEXT_OVERHEAD_MB, CONTROL_NODES, GpuInventory, _parse_simulated, parse_inventory
 
 
 def inventory(spec: str, slice_mb: int = 2048) -> GpuInventory:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from types import SimpleNamespace
 
-from playground.kernel.host import KernelHost
-from playground.kernel.limits import Limits
-from playground.kernel.sandbox import SandboxSettings
+from kernels.host import KernelHost
+from kernels.limits import Limits
+from kernels.sandbox import SandboxSettings
 
 
 class SlowLayer:

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 # What an attacker does first: find the runtime's link and kernel among the live objects.
 FIND_LINK = """
 import gc, json
-from runtime import wire
+from kernel_runtime import link as wire
 link = next(o for o in gc.get_objects() if isinstance(o, wire.Link))
 kernel_object = next(o for o in gc.get_objects() if type(o).__name__ == "Kernel" and hasattr(o, "current_id"))
 def forge(message):

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from test_sandbox import attacker, neighbour, outcome  # noqa: F401  (fixtures, shared)
 
-from playground.apps import kernel_limits, sandbox_settings
-from playground.kernel import uids
+from kernels import uids
+from kernels.apps import kernel_limits, sandbox_settings
 
 LIBC = "import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\n"
 LAST_ERRNO = "errno.errorcode.get(ctypes.get_errno())"

@@ -11,8 +11,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from bench.site import next_message
+from kernels import assistant, bus
 from playground import messages
-from playground.kernel import assist, bus
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ async def ask(client, kind: str, code: str, want: str | None = None, cursor: tup
     reply = await layer.new_channel()
     await layer.send(
         settings.PLAYGROUND_KERNELHOST_CHANNEL,
-        {"type": bus.ASSIST, "owner": client.owner, "reply": reply, "request": question},
+        bus.ASSIST(owner=client.owner, reply=reply, request=question),
     )
     async with asyncio.timeout(30):
         event = await layer.receive(reply)
@@ -162,11 +162,11 @@ async def test_over_the_websocket_a_bad_question_is_a_protocol_error_and_a_flood
     await ws.send_to(text_data=json.dumps(bad))
     error = (await receive_until(ws, lambda m: m["type"] == "error"))[-1]
     assert (error["ename"], error["id"]) == ("ProtocolError", "q-bad") and "not in the code" in error["evalue"]
-    for n in range(assist.BURST + 40):
+    for n in range(assistant.BURST + 40):
         question = {"type": "complete", "id": f"q{n}", "code": "tf.ma", "line": 1, "column": 5}
         await ws.send_to(text_data=json.dumps(question))
     answers = []
-    while len(answers) < assist.BURST + 40:
+    while len(answers) < assistant.BURST + 40:
         message = await next_message(ws, lambda: ws.receive_from(timeout=30))
         if message["type"] == "completions":
             answers.append(message)

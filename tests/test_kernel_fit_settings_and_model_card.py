@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from playground import messages
-from playground.kernel.runtime import modelcard
+from kernel_runtime import modelcard, protocol
 
 pytestmark = pytest.mark.slow
 
@@ -115,9 +114,10 @@ async def test_a_model_of_many_layers_lists_the_first_two_hundred_and_counts_the
 
 
 def test_the_host_accepts_the_new_progress_fields_and_refuses_them_malformed():
-    base = messages.progress("r", "fit", "epoch", {"epoch": 1, "epochs": 1, "step": 1, "steps": 1}, {"loss": 1.0})
-    messages.check(messages.FROM_KERNEL, {**base, "lr": 0.01, "settings": {"optimizer": "Adam"}})
-    with pytest.raises(messages.MessageError, match="lr must be an integer or a number or null"):
-        messages.check(messages.FROM_KERNEL, {**base, "lr": "fast"})
-    with pytest.raises(messages.MessageError, match="settings must be an object or null"):
-        messages.check(messages.FROM_KERNEL, {**base, "settings": ["Adam"]})
+    counts = {"epoch": 1, "epochs": 1, "step": 1, "steps": 1}
+    base = protocol.PROGRESS(id="r", phase="fit", event="epoch", **counts, logs={"loss": 1.0})
+    protocol.check(protocol.FROM_KERNEL, {**base, "lr": 0.01, "settings": {"optimizer": "Adam"}})
+    with pytest.raises(protocol.MessageError, match="lr must be an integer or a number or null"):
+        protocol.check(protocol.FROM_KERNEL, {**base, "lr": "fast"})
+    with pytest.raises(protocol.MessageError, match="settings must be an object or null"):
+        protocol.check(protocol.FROM_KERNEL, {**base, "settings": ["Adam"]})

@@ -10,7 +10,7 @@ import time
 import pytest
 from conftest import SERVER_ENVIRONMENT
 
-from playground.kernel import sandbox
+from kernels import sandbox
 
 pytestmark = pytest.mark.slow
 

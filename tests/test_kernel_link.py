@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 
-from playground.kernel.runtime.wire import Link
+from kernel_runtime.link import Link
 
 
 def read_lines(sock: socket.socket, count: int) -> list[dict]:

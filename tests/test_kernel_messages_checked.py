@@ -1,4 +1,4 @@
-"""The host checks every line a kernel sends against messages.FROM_KERNEL, and counts what it
+"""The host checks every line a kernel sends against protocol.FROM_KERNEL, and counts what it
 lets through (fast: no kernel; the real kernels' attacks are in test_host_trusts_no_kernel.py)."""
 
 from __future__ import annotations
@@ -9,28 +9,30 @@ import json
 
 import pytest
 
-from playground import messages
-from playground.kernel.limits import Limits
-from playground.kernel.watchdog import DROP, END, FORWARD, HARD_CEILING, Traffic
+from kernel_runtime import protocol
+from kernels.limits import Limits
+from kernels.watchdog import DROP, END, FORWARD, HARD_CEILING, Traffic
 from playground.sendbuffer import FRAME_BYTES, NOTICE, SendBuffer
 
 
 def kernel_line(message: dict) -> dict:
-    return messages.check(messages.FROM_KERNEL, messages.loads(json.dumps(message)))
+    return protocol.check(protocol.FROM_KERNEL, protocol.loads(json.dumps(message)))
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        messages.stream("r1", "stdout", "hello\n"),
-        messages.stream(None, "stderr", "from a thread\n"),
-        messages.result("r1", 2, 2, {"kind": "text", "repr": "2"}),
-        messages.error("r1", "NameError", "name 'f' is not defined", 5, hint=None, frames=[]),
-        messages.progress("r1", "fit", "epoch", {"epoch": 1, "epochs": 5, "step": 32, "steps": 32}, {"loss": 0.5}),
-        messages.variables("r1", [], False, 123),
-        messages.done("r1", True, 1.5),
-        messages.ready({"tf": "2.21.0"}),
-        {**messages.files_written("model.keras", 10), "ref": "7"},
+        protocol.STREAM(id="r1", name="stdout", text="hello\n"),
+        protocol.STREAM(id=None, name="stderr", text="from a thread\n"),
+        protocol.RESULT(id="r1", lineno=2, end_lineno=2, value={"kind": "text", "repr": "2"}),
+        protocol.ERROR(id="r1", ename="NameError", evalue="name 'f' is not defined", lineno=5, hint=None, frames=[]),
+        protocol.PROGRESS(
+            id="r1", phase="fit", event="epoch", epoch=1, epochs=5, step=32, steps=32, logs={"loss": 0.5}
+        ),
+        protocol.VARIABLES(id="r1", variables=[], truncated=False, memory_bytes=123),
+        protocol.DONE(id="r1", ok=True, elapsed_ms=1.5),
+        protocol.READY(info={"tf": "2.21.0"}),
+        protocol.FILES_WRITTEN(ref="7", name="model.keras", size=10),
     ],
 )
 def test_what_the_runtime_sends_passes_the_check(message):
@@ -41,17 +43,17 @@ def test_what_the_runtime_sends_passes_the_check(message):
     ("message", "words"),
     [
         ({"type": "status", "state": "idle", "reason": None, "kernel": None, "queued": 0}, "unknown message type"),
-        ({**messages.done("r1", True), "stopped_by": {"limit": "x"}}, "has no field 'stopped_by'"),
-        ({**messages.done("r1", True), "cancelled": True}, "has no field 'cancelled'"),
-        (messages.stream("r1", "stdin", "x"), "must be one of stdout, stderr"),
-        (messages.stream("r" * 200, "stdout", "x"), "1 to 128 characters"),
-        ({**messages.done("r1", True), "ok": "yes"}, "'done'.ok must be true or false"),
+        ({**protocol.DONE(id="r1", ok=True), "stopped_by": {"limit": "x"}}, "has no field 'stopped_by'"),
+        ({**protocol.DONE(id="r1", ok=True), "cancelled": True}, "has no field 'cancelled'"),
+        (protocol.STREAM(id="r1", name="stdin", text="x"), "must be one of stdout, stderr"),
+        (protocol.STREAM(id="r" * 200, name="stdout", text="x"), "1 to 128 characters"),
+        ({**protocol.DONE(id="r1", ok=True), "ok": "yes"}, "'done'.ok must be true or false"),
         ({"type": "result", "id": "r1"}, "needs 'lineno'"),
         ([1, 2], "JSON object"),
     ],
 )
 def test_what_the_runtime_never_sends_is_refused_naming_the_problem(message, words):
-    with pytest.raises(messages.MessageError, match=words):
+    with pytest.raises(protocol.MessageError, match=words):
         kernel_line(message)
 
 
@@ -66,16 +68,16 @@ def test_what_the_runtime_never_sends_is_refused_naming_the_problem(message, wor
     ],
 )
 def test_deep_huge_or_undecodable_lines_are_refused_not_crashed_on(line):
-    with pytest.raises(messages.MessageError):
-        messages.check(messages.FROM_KERNEL, messages.loads(line))
+    with pytest.raises(protocol.MessageError):
+        protocol.check(protocol.FROM_KERNEL, protocol.loads(line))
 
 
 def test_depth_is_measured_without_recursion():
     deep: list = []
     for _ in range(100_000):
         deep = [deep]
-    assert not messages.within_depth(deep, messages.MAX_DEPTH)
-    assert messages.within_depth([[[1]]], 3)
+    assert not protocol.within_depth(deep, protocol.MAX_DEPTH)
+    assert protocol.within_depth([[[1]]], 3)
 
 
 # ---------- counting ----------
@@ -215,7 +217,7 @@ async def test_a_line_cut_short_by_the_kernels_end_is_not_taken_for_a_protocol_v
     # The host ends a flooding kernel mid-write: its reason must stay the one the host gave.
     import socket
 
-    from playground.kernel.process import KernelProcess
+    from kernels.process import KernelProcess
 
     host_end, kernel_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     host_end.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from channels.exceptions import ChannelFull
 
-from playground.kernel import local_layer
-from playground.kernel.local_layer import LocalChannelLayer
+from kernels import local_layer
+from kernels.local_layer import LocalChannelLayer
 
 
 async def test_events_handed_to_a_receiver_keep_their_order_with_its_groups():

@@ -13,8 +13,8 @@ from conftest import BusClient
 from test_consumer import ORIGIN, run
 
 from config.asgi import application
+from kernels import bus, pages
 from playground import consumers
-from playground.kernel import bus, pages
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,7 @@ async def test_a_page_whose_web_process_died_frees_its_kernel_and_a_present_neig
 
     async def say_present() -> None:
         while True:
-            await neighbour.layer.send(kernel_host.channel, bus.present(neighbour.owner, neighbour.channel))
+            await neighbour.layer.send(kernel_host.channel, bus.PRESENT(owner=neighbour.owner, reply=neighbour.channel))
             await asyncio.sleep(0.2)
 
     renewing = asyncio.create_task(say_present())

@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from playground.kernel import pool as pool_module
-from playground.kernel.limits import Limits
-from playground.kernel.sandbox import SandboxSettings
+from kernels import pool as pool_module
+from kernels.limits import Limits
+from kernels.sandbox import SandboxSettings
 
 
 class StandIn:

@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from playground.kernel import pool as pool_module
+from kernels import pool as pool_module
 
 pytestmark = pytest.mark.slow
 

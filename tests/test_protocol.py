@@ -1,5 +1,5 @@
-"""The wire vocabulary: parsing browser frames, checking kernel lines, and docs/protocol.md
-covering every message type."""
+"""The wire vocabularies: parsing browser frames, building messages from their definitions, and
+docs/protocol.md covering every message type, value kind and bus request."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from kernel_runtime import protocol
+from kernels import bus
 from playground import messages
 from playground.messages import ClientMessage, ProtocolError, parse_client_message
 
@@ -19,13 +21,55 @@ LIMIT = 64 * 1024
 def test_every_message_type_is_documented_in_protocol_md():
     text = DOC.read_text()
     documented = set(re.findall(r'"type":\s*"([a-z_]+)"', text))
-    every = [messages.BROWSER, messages.SERVER, messages.TO_KERNEL, messages.FROM_KERNEL]
-    missing = set().union(*(vocabulary.keys() for vocabulary in every)) - documented
+    every = [messages.BROWSER, messages.SERVER, protocol.TO_KERNEL, protocol.FROM_KERNEL]
+    types = set().union(*(vocabulary.keys() for vocabulary in every))
+    assert len(types) > 20  # the vocabularies were found
+    missing = types - documented
     assert not missing, f"undocumented message types: {sorted(missing)}"
+
+
+def test_every_kind_of_value_is_documented_in_protocol_md():
+    text = DOC.read_text()
+    assert len(protocol.VALUE_KINDS) >= 9
+    missing = [kind for kind in protocol.VALUE_KINDS if f"| `{kind}` |" not in text]
+    assert not missing, f"undocumented value kinds: {missing}"
+
+
+def test_every_request_a_page_sends_its_kernel_host_is_documented_in_protocol_md():
+    text = DOC.read_text()
+    assert len(bus.TO_HOST) == 8
+    missing = [kind for kind in [*bus.TO_HOST, bus.MESSAGE.type] if f"`{kind}`" not in text]
+    assert not missing, f"undocumented bus messages: {missing}"
+
+
+def test_a_definition_builds_its_message_with_defaults_and_refuses_unknown_or_missing_fields():
+    assert protocol.DONE(id="r1", ok=True) == {"type": "done", "id": "r1", "ok": True, "elapsed_ms": 0.0}
+    first, second = protocol.ERROR(id="r", ename="E", evalue="v"), protocol.ERROR(id="r", ename="E", evalue="v")
+    assert first["traceback"] == [] and first["traceback"] is not second["traceback"]  # a default is never shared
+    assert "hint" not in first  # an optional field without a default is left out
+    with pytest.raises(TypeError, match="has no field 'colour'"):
+        protocol.STREAM(id="r", name="stdout", text="x", colour="red")
+    with pytest.raises(TypeError, match="needs 'text'"):
+        protocol.STREAM(id="r", name="stdout")
+
+
+def test_what_a_definition_builds_passes_its_own_check():
+    built = [
+        messages.STATUS(state="idle"),
+        protocol.RESULT(id="r", value=protocol.VALUE_TEXT(type="int", repr="2")),
+        protocol.FILES_ERROR(ref=1, code="bad_name", message="No."),
+        protocol.INSPECTION(ref="q1"),
+    ]
+    for message in built:
+        vocabulary = messages.SERVER if message["type"] == "status" else protocol.FROM_KERNEL
+        assert protocol.check(vocabulary, json.loads(json.dumps(message))) == message
+    value = protocol.VALUE_DTYPE(type="DType", name="float32", repr="tf.float32")
+    assert protocol.VALUE_KINDS["dtype"].check(value) == value
 
 
 def test_every_status_state_is_documented():
     text = DOC.read_text()
+    assert messages.STATES
     for state in messages.STATES:
         assert f"`{state}`" in text
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from playground.apps import kernel_limits, sandbox_settings
+from kernels.apps import kernel_limits, sandbox_settings
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +75,7 @@ async def test_another_kernels_scratch_folder_is_invisible(attacker):
     assert await outcome(attacker, "import os\nos.listdir('/scratch')") == "[]"
 
 
-@pytest.mark.parametrize("path", ["/usr/evil", "/opt/playground/runtime/evil.py", "/etc/evil", "/evil"])
+@pytest.mark.parametrize("path", ["/usr/evil", "/opt/playground/kernel_runtime/evil.py", "/etc/evil", "/evil"])
 async def test_nothing_outside_scratch_is_writable(attacker, path):
     result = await outcome(attacker, f"open({path!r}, 'w')")
     assert result.startswith(("OSError", "PermissionError", "FileNotFoundError")), result
@@ -215,7 +215,7 @@ def _host_processes_running(*argv: str) -> bool:
 
 async def test_the_host_never_follows_links_planted_in_scratch(tmp_path):
     """Without the sandbox the scratch folder is on the host: removing it leaves a link's target."""
-    from playground.kernel.process import KernelProcess
+    from kernels.process import KernelProcess
 
     victim = tmp_path / "victim"
     victim.mkdir()

@@ -4,39 +4,35 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-from playground import messages
-
-sys.modules.setdefault("messages", messages)  # as the sandbox provides it to kernel code
-from playground.kernel.runtime import scratch  # noqa: E402
+from kernel_runtime import files, protocol
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 
 
 @pytest.mark.parametrize("name", ["my_model.keras", "data.csv", "x.npy", "résumé.txt", "a b.txt", "v2.weights.h5"])
 def test_plain_file_names_are_accepted(name):
-    assert scratch.check_name(name) == name
+    assert files.check_name(name) == name
 
 
 @pytest.mark.parametrize(
     "name", ["", "..", ".", "../etc/passwd", "a/b", "/etc/passwd", "a\\b", ".bashrc", "a..b", "x\n", "x\x00", "é" * 200]
 )
 def test_names_that_could_leave_the_folder_or_hide_are_refused(name):
-    with pytest.raises(scratch.FileRefused):
-        scratch.check_name(name)
+    with pytest.raises(files.FileRefused):
+        files.check_name(name)
 
 
 def test_every_file_request_and_answer_is_documented():
     documented = set(re.findall(r'"type":\s*"([a-z_]+)"', DOC.read_text()))
-    assert not (messages.FILE_REQUESTS.keys() | messages.FILE_REPLIES.keys()) - documented
+    assert not (protocol.FILE_REQUESTS.keys() | protocol.FILE_REPLIES.keys()) - documented
 
 
 def test_a_chunk_stays_well_under_a_one_mib_channel_message():
-    assert scratch.CHUNK_BYTES * 4 / 3 + 1024 < 1024 * 1024 / 2
+    assert files.CHUNK_BYTES * 4 / 3 + 1024 < 1024 * 1024 / 2
 
 
 def test_the_kernel_side_never_follows_a_symlink_out_of_the_folder(tmp_path):
@@ -44,25 +40,25 @@ def test_the_kernel_side_never_follows_a_symlink_out_of_the_folder(tmp_path):
     folder = tmp_path / "scratch"
     folder.mkdir()
     os.symlink(tmp_path / "secret", folder / "link")
-    scratch.configure(str(folder))
-    answer = scratch.handle({"type": "files_read", "ref": "r", "name": "link"})
+    files.configure(str(folder))
+    answer = files.handle({"type": "files_read", "ref": "r", "name": "link"})
     assert answer == {
         "type": "files_error",
         "code": "not_regular",
         "message": "'link' is not a regular file.",
         "ref": "r",
     }
-    answer = scratch.handle({"type": "files_write", "ref": "w", "name": "link", "data_b64": "eA==", "append": False})
+    answer = files.handle({"type": "files_write", "ref": "w", "name": "link", "data_b64": "eA==", "append": False})
     assert answer["code"] == "not_regular" and (tmp_path / "secret").read_text() == "outside"
-    assert scratch.handle({"type": "files_list", "ref": "l"})["files"] == []
+    assert files.handle({"type": "files_list", "ref": "l"})["files"] == []
 
 
 def test_a_write_then_read_round_trips_through_the_kernel_side(tmp_path):
-    scratch.configure(str(tmp_path))
+    files.configure(str(tmp_path))
     write = {"type": "files_write", "ref": "1", "name": "a.bin", "data_b64": "AAE=", "append": False}
-    assert scratch.handle(write)["size"] == 2
-    scratch.handle({"type": "files_write", "ref": "2", "name": "a.bin", "data_b64": "Ag==", "append": True})
-    chunk = scratch.handle({"type": "files_read", "ref": "3", "name": "a.bin", "offset": 0})
+    assert files.handle(write)["size"] == 2
+    files.handle({"type": "files_write", "ref": "2", "name": "a.bin", "data_b64": "Ag==", "append": True})
+    chunk = files.handle({"type": "files_read", "ref": "3", "name": "a.bin", "offset": 0})
     assert chunk["data_b64"] == "AAEC" and chunk["eof"] is True and chunk["size"] == 3
-    bad = scratch.handle({**write, "ref": "4", "data_b64": "not base64!"})
+    bad = files.handle({**write, "ref": "4", "data_b64": "not base64!"})
     assert bad["code"] == "bad_request"

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient
 
-from playground.kernel import bus
+from kernels import bus
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

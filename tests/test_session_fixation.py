@@ -12,9 +12,9 @@ from channels.db import database_sync_to_async
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient, Client
 
+from kernels import bus
 from playground import clients
 from playground.clients import aissued_key, issued_session_key
-from playground.kernel import bus
 from sharing.models import Snippet
 from sharing.submission import Submission
 

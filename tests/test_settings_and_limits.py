@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from config import settings as site_settings
-from playground.kernel.limits import Limits, env_name, limits_from_env
+from kernels.limits import Limits, env_name, limits_from_env
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -70,6 +70,6 @@ def test_the_defaults_are_debug_off_sqlite_and_the_in_memory_layer(tmp_path):
         "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'])"
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    layer = "playground.kernel.local_layer.LocalChannelLayer"
+    layer = "kernels.local_layer.LocalChannelLayer"
     assert out.stdout.split() == ["False", "django.db.backends.sqlite3", layer]
     assert (tmp_path / "secret_key").exists()

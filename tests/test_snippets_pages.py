@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from playground.kernel import embedded
+from kernels import embedded
 from sharing.models import Snippet
 from sharing.submission import Submission
 

@@ -28,7 +28,7 @@ def type_errors(code: str, folder: Path) -> str:
 def test_a_kernel_holder_of_the_wrong_type_is_a_type_error(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = (
-        "from playground.kernel.gpu import GpuInventory\n"
+        "from kernels.gpu import GpuInventory\n"
         "def hand_out(inventory: GpuInventory, kernel_number: int) -> None:\n"
         "    inventory.take(kernel_number)\n"
     )
@@ -39,7 +39,7 @@ def test_a_kernel_holder_of_the_wrong_type_is_a_type_error(tmp_path, monkeypatch
 def test_the_right_type_passes(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     code = (
-        "from playground.kernel.gpu import GpuInventory\n"
+        "from kernels.gpu import GpuInventory\n"
         "def hand_out(inventory: GpuInventory, kernel_name: str) -> None:\n"
         "    inventory.take(kernel_name)\n"
     )

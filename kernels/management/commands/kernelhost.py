@@ -19,9 +19,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from playground.apps import kernel_limits, sandbox_settings
-from playground.kernel import placement
-from playground.kernel.host import KernelHost
+from kernels import placement
+from kernels.apps import kernel_limits, sandbox_settings
+from kernels.host import KernelHost
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,28 @@ import errno
 import os
 import stat
 
-import messages
-from messages import CHUNK_BYTES, FileRefused, check_name
+from . import protocol
+
+CHUNK_BYTES = 256 * 1024  # raw bytes per `files_chunk`: ~350 KB of base64, well under 1 MiB
+MAX_NAME_BYTES = 255
+
+
+class FileRefused(Exception):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def check_name(name: object) -> str:
+    """The name if it is one plain file name in the folder, else FileRefused."""
+    if not isinstance(name, str) or not name:
+        raise FileRefused("bad_name", "A file name is needed.")
+    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        raise FileRefused("bad_name", f"{name!r} is not a plain file name: no slashes, no '..', no leading dot.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES:
+        raise FileRefused("bad_name", "File names may not contain control characters or exceed 255 bytes.")
+    return name
+
 
 MAX_LISTED = 500
 
@@ -36,24 +56,24 @@ def handle(message: dict) -> dict:
     try:
         kind = message.get("type")
         if kind == "files_list":
-            reply = listing()
+            reply = listing(ref)
         elif kind == "files_read":
-            reply = read(check_name(message.get("name")), int(message.get("offset") or 0))
+            reply = read(ref, check_name(message.get("name")), int(message.get("offset") or 0))
         elif kind == "files_write":
             data = str(message.get("data_b64", ""))
-            reply = write(check_name(message.get("name")), data, bool(message.get("append")))
+            reply = write(ref, check_name(message.get("name")), data, bool(message.get("append")))
         else:
             raise FileRefused("bad_request", f"Unknown file request {kind!r}.")
     except FileRefused as exc:
-        reply = messages.files_error(ref, exc.code, str(exc))
+        reply = protocol.FILES_ERROR(ref=ref, code=exc.code, message=str(exc))
     except OSError as exc:
-        reply = messages.files_error(ref, "os_error", _os_message(exc))
+        reply = protocol.FILES_ERROR(ref=ref, code="os_error", message=_os_message(exc))
     except (TypeError, ValueError) as exc:
-        reply = messages.files_error(ref, "bad_request", f"Malformed file request: {exc}")
-    return {**reply, "ref": ref}
+        reply = protocol.FILES_ERROR(ref=ref, code="bad_request", message=f"Malformed file request: {exc}")
+    return reply
 
 
-def listing() -> dict:
+def listing(ref: object) -> dict:
     entries = []
     with os.scandir(_folder) as scan:
         for entry in scan:
@@ -66,10 +86,12 @@ def listing() -> dict:
                 entries.append({"name": entry.name, "size": info.st_size, "mtime": int(info.st_mtime)})
     entries.sort(key=lambda e: str(e["name"]).lower())
     usage = os.statvfs(_folder)
-    return messages.files_listing(entries[:MAX_LISTED], len(entries) > MAX_LISTED, usage.f_bavail * usage.f_frsize)
+    free_bytes = usage.f_bavail * usage.f_frsize
+    listed, truncated = entries[:MAX_LISTED], len(entries) > MAX_LISTED
+    return protocol.FILES_LISTING(ref=ref, files=listed, truncated=truncated, free_bytes=free_bytes)
 
 
-def read(name: str, offset: int) -> dict:
+def read(ref: object, name: str, offset: int) -> dict:
     if offset < 0:
         raise FileRefused("bad_request", "The offset must not be negative.")
     fd = _open(name, os.O_RDONLY)
@@ -79,10 +101,11 @@ def read(name: str, offset: int) -> dict:
     finally:
         os.close(fd)
     data_b64 = base64.b64encode(data).decode("ascii")
-    return messages.files_chunk(name, offset, size, data_b64, offset + len(data) >= size)
+    eof = offset + len(data) >= size
+    return protocol.FILES_CHUNK(ref=ref, name=name, offset=offset, size=size, data_b64=data_b64, eof=eof)
 
 
-def write(name: str, data_b64: str, append: bool) -> dict:
+def write(ref: object, name: str, data_b64: str, append: bool) -> dict:
     try:
         data = base64.b64decode(data_b64, validate=True)
     except (binascii.Error, ValueError):
@@ -96,7 +119,7 @@ def write(name: str, data_b64: str, append: bool) -> dict:
         size = os.fstat(fd).st_size
     finally:
         os.close(fd)
-    return messages.files_written(name, size)
+    return protocol.FILES_WRITTEN(ref=ref, name=name, size=size)
 
 
 def _open(name: str, flags: int) -> int:

@@ -18,27 +18,16 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from .. import messages
-from ..messages import ASSIST_LIMITS as LIMITS
-from ..messages import Field, Message, MessageError
+from kernel_runtime import protocol
+from kernel_runtime.protocol import ASSIST_LIMITS as LIMITS
+from kernel_runtime.protocol import COMPLETION_ITEM, SIGNATURE, VALUE_CARD, MessageError
 
 DEADLINE_S = 2.0  # a busy kernel's answer later than this is no help to someone typing
 MAX_WAITING = 16  # questions in flight per session; more get an empty answer at once
 RATE_PER_S = 20.0  # questions one websocket may ask per second, on average ...
 BURST = 40  # ... and at once
 
-_TEXT = Field((str,), max_chars=LIMITS["text"])
-_NOTE = Field((str,), nullable=True, max_chars=LIMITS["text"])
-ITEM = Message("completion item", {"name": _TEXT, "kind": Field((str,), choices=messages.ITEM_KINDS), "detail": _NOTE})
-SIGNATURE = Message(
-    "signature",
-    {"label": Field((str,), max_chars=LIMITS["label"]), "params": messages.LIST, "index": messages.COUNT},
-)
-CARD = Message(
-    "value card",
-    {"name": _TEXT, "type": _TEXT, "kind": _TEXT, "shape": Field((list,), nullable=True), "dtype": _NOTE}
-    | {"value": _NOTE, "device": _NOTE},
-)
+_TEXT = protocol.Field((str,), max_chars=LIMITS["text"])
 API_URL = re.compile(r"https://www\.tensorflow\.org/api_docs/python/tf(/[A-Za-z0-9_]+){0,8}")
 
 
@@ -114,8 +103,9 @@ class Assistant:
 
 def empty(kind: str, line: int, reason: str) -> dict:
     """The answer with nothing in it, and why."""
-    answer = messages.completions([], line, 0, False) if kind == "complete" else messages.inspection()
-    return {**answer, "reason": reason}
+    if kind == "complete":
+        return protocol.COMPLETIONS(ref=None, items=[], line=line, start=0, truncated=False) | {"reason": reason}
+    return protocol.INSPECTION(ref=None) | {"reason": reason}
 
 
 def check_answer(message: dict) -> dict:
@@ -125,7 +115,7 @@ def check_answer(message: dict) -> dict:
         if len(items) > LIMITS["items"]:
             raise MessageError(f"more than {LIMITS['items']} completions")
         for item in items:
-            ITEM.check(_object(item))
+            COMPLETION_ITEM.check(_object(item))
         return message
     if message["signature"] is not None:
         params = SIGNATURE.check(message["signature"])["params"]
@@ -136,7 +126,7 @@ def check_answer(message: dict) -> dict:
     if message["url"] is not None and not API_URL.fullmatch(message["url"]):
         raise MessageError("an API link must be a page of tensorflow.org's Python API")
     if message["value"] is not None:
-        shape = CARD.check(message["value"])["shape"]
+        shape = VALUE_CARD.check(message["value"])["shape"]
         if shape is not None and (len(shape) > 64 or not all(d is None or type(d) is int for d in shape)):
             raise MessageError("a shape is at most 64 integers or nulls")
     return message

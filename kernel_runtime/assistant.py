@@ -2,7 +2,7 @@
 
 jedi's Interpreter mode (what IPython uses) reads the objects the session holds, so `t.`
 completes a tensor's attributes and `tf.ma` TensorFlow's functions as they are. Its answers are
-cut here to what the protocol allows (messages.ASSIST_LIMITS); the host checks them again.
+cut here to what the protocol allows (protocol.ASSIST_LIMITS); the host checks them again.
 
 jedi's parsed stubs are kept in memory between requests: warm_up() runs in the fork server, so
 every kernel starts with them in shared pages and its first completion is as quick as the next.
@@ -18,10 +18,10 @@ import types
 from collections.abc import Callable
 
 import jedi
-import messages
-from messages import ASSIST_LIMITS as LIMITS
 
 from . import namespace as session_names
+from . import protocol
+from .protocol import ASSIST_LIMITS as LIMITS
 
 # Never run a property's code to complete after it: the user's objects may do anything there,
 # and this thread runs beside the user's own code.
@@ -36,7 +36,7 @@ _TAIL = re.compile(r"[A-Za-z_][\w.]*$")
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
-def complete(names: dict, code: str, line: int, column: int) -> dict:
+def complete(ref: object, names: dict, code: str, line: int, column: int) -> dict:
     """The completions at (line, column): line from 1, column from 0, as jedi counts them."""
     text = _line(code, line)
     script, at = _script(names, code, line, text[:column])
@@ -49,10 +49,10 @@ def complete(names: dict, code: str, line: int, column: int) -> dict:
         name = completion.name[: LIMITS["text"]]
         detail = None if after_dot or name not in names else describe(name, names[name])
         items.append({"name": name, "kind": KINDS.get(completion.type, "variable"), "detail": detail})
-    return messages.completions(items, line, start, len(found) > len(items))
+    return protocol.COMPLETIONS(ref=ref, items=items, line=line, start=start, truncated=len(found) > len(items))
 
 
-def inspect_call(names: dict, code: str, line: int, column: int) -> dict:
+def inspect_call(ref: object, names: dict, code: str, line: int, column: int) -> dict:
     """The signature of the call the cursor is in, with the argument being typed."""
     before = _line(code, line)[:column]
     depth, call = 0, len(before)
@@ -63,31 +63,33 @@ def inspect_call(names: dict, code: str, line: int, column: int) -> dict:
     script, at = _script(names, code, line, head)
     signatures = script.get_signatures(at, column)
     if not signatures:
-        return messages.inspection()
+        return protocol.INSPECTION(ref=ref)
     found = signatures[0]
     signature = {
         "label": found.to_string()[: LIMITS["label"]],
         "params": [param.to_string()[: LIMITS["text"]] for param in found.params[: LIMITS["params"]]],
         "index": found.index,
     }
-    return messages.inspection(name=found.name, signature=signature)
+    return protocol.INSPECTION(ref=ref, name=found.name, signature=signature)
 
 
-def inspect_name(names: dict, code: str, line: int, column: int) -> dict:
+def inspect_name(ref: object, names: dict, code: str, line: int, column: int) -> dict:
     """What the name under the cursor is: its docstring, API page and, bound here, its value now."""
     chain = dotted_at(code, line, column)
     card = value_card(names, chain[0]) if len(chain) == 1 else None
     if card is not None and card["kind"] not in CALLED:
         # A value's docstring is its class's (`EagerTensor()`): the card says more, without jedi.
-        return messages.inspection(name=chain[0], value=card)
+        return protocol.INSPECTION(ref=ref, name=chain[0], value=card)
     head = ".".join(chain)
     script, at = _script(names, code, line, head)
     helped = script.help(at, column)
     if not helped and card is None:
-        return messages.inspection()
+        return protocol.INSPECTION(ref=ref)
     doc = helped[0].docstring()[: LIMITS["doc"]] if helped else ""
     title = ".".join(chain) if chain else (helped[0].full_name or helped[0].name)
-    return messages.inspection(name=title[: LIMITS["text"]], doc=doc or None, url=api_url(names, chain), value=card)
+    return protocol.INSPECTION(
+        ref=ref, name=title[: LIMITS["text"]], doc=doc or None, url=api_url(names, chain), value=card
+    )
 
 
 def _bound(names: dict, before: str) -> bool:
@@ -174,22 +176,22 @@ def answer(names: dict, request: dict) -> dict:
     """One `complete` or `inspect` request -> its reply, carrying its `ref`; empty when jedi fails."""
     kind, code = request.get("type"), str(request.get("code", ""))
     line, column = int(request.get("line") or 1), int(request.get("column") or 0)
+    ref = request.get("ref")
     try:
         if kind == "complete":
-            reply = complete(names, code, line, column)
-        elif request.get("want") == "call":
-            reply = inspect_call(names, code, line, column)
-        else:
-            reply = inspect_name(names, code, line, column)
+            return complete(ref, names, code, line, column)
+        if request.get("want") == "call":
+            return inspect_call(ref, names, code, line, column)
+        return inspect_name(ref, names, code, line, column)
     except Exception:  # jedi on half-typed code, or a namespace changing under it: no answer
-        reply = empty(request)
-    return {**reply, "ref": request.get("ref")}
+        return empty(request)
 
 
 def empty(request: dict) -> dict:
+    ref = request.get("ref")
     if request.get("type") == "complete":
-        return {**messages.completions([], int(request.get("line") or 1), 0, False), "ref": request.get("ref")}
-    return {**messages.inspection(), "ref": request.get("ref")}
+        return protocol.COMPLETIONS(ref=ref, items=[], line=int(request.get("line") or 1), start=0, truncated=False)
+    return protocol.INSPECTION(ref=ref)
 
 
 def warm_up() -> None:
