@@ -16,7 +16,7 @@ import asyncio
 import json
 import time
 
-from kernels.admission import CLIENT_SHARE
+from kernels.limits import CLIENT_SHARE
 
 from . import compare_load as load
 from .__main__ import machine
@@ -57,7 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
     # Every simulated visitor comes from 127.0.0.1: room for them within one address's share
-    # of the host (admission.CLIENT_SHARE), and for the ready pool.
+    # of the host (limits.CLIENT_SHARE), and for the ready pool.
     env = {"PLAYGROUND_MAX_KERNELS": str(int(max(levels) / CLIENT_SHARE) + 70)}
     with running_site(env, quiet=True) as base:
         pid = server_pid(base.rsplit(":", 1)[1])

@@ -11,39 +11,41 @@ running is anyone refused.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from .limits import Limits
 
-if TYPE_CHECKING:
-    from .session import KernelSession
 
-CLIENT_SHARE = 0.75  # of a host's capacity, at most, for one address
+class Occupant(Protocol):
+    """What admission reads of a session (kernels/session.py's KernelSession is one)."""
+
+    @property
+    def client(self) -> str: ...
+    @property
+    def process(self) -> object | None: ...
+    @property
+    def attached(self) -> object: ...  # true while a page is open on it
+    @property
+    def running(self) -> bool: ...
+    @property
+    def holds_kernel(self) -> bool: ...
+    def idle_seconds(self) -> float: ...
 
 
-def capacity(limits: Limits) -> int:
-    """Kernels one host may run at once, the ready pool included."""
-    return max(1, min(limits.max_kernels, limits.memory_budget_bytes // limits.memory_bytes))
+S = TypeVar("S", bound=Occupant)
 
 
-def client_cap(limits: Limits) -> int:
-    """Kernels one client address may hold: its configured cap, within a fair share of the host."""
-    return max(1, min(limits.max_kernels_per_client, int(capacity(limits) * CLIENT_SHARE)))
-
-
-def evictable(sessions: Iterable[KernelSession], asking: KernelSession) -> list[KernelSession]:
+def evictable(sessions: Iterable[S], asking: S) -> list[S]:
     """Kernels that could make room, best first: pages closed first, then the longest idle."""
     idle = [s for s in sessions if s is not asking and s.process is not None and not s.running]
     return sorted(idle, key=lambda s: (bool(s.attached), -s.idle_seconds()))
 
 
-def client_victim(
-    sessions: Iterable[KernelSession], asking: KernelSession, limits: Limits
-) -> KernelSession | str | None:
+def client_victim(sessions: Iterable[S], asking: S, limits: Limits) -> S | str | None:
     """None when `asking`'s address is under its cap; else a kernel of the same address that no
     page holds any more (a reload that lost its cookie); else why it is refused."""
     same = [s for s in sessions if s is not asking and s.client == asking.client and s.holds_kernel]
-    cap = client_cap(limits)
+    cap = limits.client_cap
     if len(same) < cap:
         return None
     gone = [s for s in evictable(same, asking) if not s.attached]
@@ -55,7 +57,7 @@ def client_victim(
     )
 
 
-def eviction_notice(session: KernelSession) -> str:
+def eviction_notice(session: Occupant) -> str:
     idle = session.idle_seconds()
     spent = f"{idle / 60:.0f} minutes" if idle >= 90 else f"{idle:.0f} s"
     return (

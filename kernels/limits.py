@@ -81,7 +81,18 @@ class Limits:
             if getattr(self, field.name) <= 0:
                 raise ValueError(f"Limit {field.name} must be positive, got {getattr(self, field.name)!r}")
 
+    @property
+    def capacity(self) -> int:
+        """Kernels one host may run at once, the ready pool included."""
+        return max(1, min(self.max_kernels, self.memory_budget_bytes // self.memory_bytes))
 
+    @property
+    def client_cap(self) -> int:
+        """Kernels one client address may hold: its configured cap, within a fair share of the host."""
+        return max(1, min(self.max_kernels_per_client, int(self.capacity * CLIENT_SHARE)))
+
+
+CLIENT_SHARE = 0.75  # of a host's capacity, at most, for one address (admission.py)
 MEMORY_RESERVE_BYTES = 2 * 1024**3  # for the web process, the fork server and the system
 
 

@@ -28,7 +28,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from . import admission, sandbox, uids
+from . import sandbox, uids
 from .cgroups import Cgroups
 from .forkserver import ForkServer
 from .gpu import GpuInventory
@@ -81,7 +81,7 @@ class KernelPool:
 
     @property
     def capacity(self) -> int:
-        return admission.capacity(self._limits)
+        return self._limits.capacity
 
     @property
     def free(self) -> int:

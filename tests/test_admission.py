@@ -34,18 +34,18 @@ def limits(**changes) -> Limits:
 
 
 def test_capacity_is_what_the_memory_budget_holds_within_the_kernel_cap():
-    assert admission.capacity(limits()) == 88
-    assert admission.capacity(limits(max_kernels=50)) == 50
-    assert admission.capacity(limits(memory_budget_bytes=GIB, memory_bytes=2 * GIB)) == 1
+    assert limits().capacity == 88
+    assert limits(max_kernels=50).capacity == 50
+    assert limits(memory_budget_bytes=GIB, memory_bytes=2 * GIB).capacity == 1
 
 
 def test_a_class_of_sixty_behind_one_address_fits_on_this_machine_by_default():
     defaults = dataclasses.replace(Limits(), memory_budget_bytes=22 * GIB)
-    assert admission.client_cap(defaults) >= 60
+    assert defaults.client_cap >= 60
 
 
 def test_one_address_never_holds_more_than_three_quarters_of_a_host():
-    assert admission.client_cap(limits(max_kernels_per_client=1000)) == 66
+    assert limits(max_kernels_per_client=1000).client_cap == 66
 
 
 def test_a_student_whose_reload_lost_the_cookie_takes_the_slot_of_their_closed_page():
