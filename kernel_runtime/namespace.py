@@ -42,7 +42,7 @@ def message(request_id: str, namespace: dict) -> dict:
 
 class LastSent:
     """What the host last heard: a run that changed nothing the Variables panel shows sends no
-    `variables` (the host keeps the last one for every page: playground/kernel/variables.py)."""
+    `variables` (the host keeps the last one for every page: kernels/variables.py)."""
 
     def __init__(self) -> None:
         self._entries: tuple | None = None

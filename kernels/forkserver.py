@@ -1,7 +1,7 @@
 """Host side of the fork server: start it, ask it for kernels, hear when they exit.
 
 The fork server imports TensorFlow once (2-5 s); each kernel is then a fork of it, ready in a
-fraction of a second and sharing the imported pages. See runtime/zygote.py for the other side.
+fraction of a second and sharing the imported pages. See kernel_runtime/zygote.py for the other side.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ forked (the pool's too: TensorFlow picks its devices at its first op) and given 
 ends.
 
 A kernel's private /dev holds only its device's nodes plus the driver's control nodes
-(runtime/isolate.py), so CUDA_VISIBLE_DEVICES is a convenience, not the boundary. A MIG
+(kernel_runtime/isolate.py), so CUDA_VISIBLE_DEVICES is a convenience, not the boundary. A MIG
 instance is placed like a GPU (its nodes: the parent GPU's and its own nvidia-caps), and is the
 only hard memory boundary: on a GPU shared without MIG, a slice's size is TensorFlow's own
 allocator setting, which native code in a kernel can ignore.

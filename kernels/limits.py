@@ -1,7 +1,7 @@
 """Every limit a kernel or a visitor runs into: named, documented, overridable.
 
 Each field can be set from the environment as PLAYGROUND_<NAME> (e.g. PLAYGROUND_MAX_CODE_BYTES);
-the playground app builds them at start (playground/apps.py, `kernel_limits()`). The README's limits
+the kernels app builds them at start (kernels/apps.py, `kernel_limits()`). The README's limits
 table lists them all; a test checks that it does.
 """
 
