@@ -15,10 +15,32 @@ export function button(className, label, onClick) {
   return node;
 }
 
-export function scrollablePre(className, text) {
-  const pre = el('pre', className, text);
-  pre.tabIndex = 0; // keyboard users can reach and scroll it
-  return pre;
+/** node, reachable by keyboard to scroll it; a named region with a label. */
+export function scrollable(node, label) {
+  node.tabIndex = 0;
+  if (label) {
+    node.setAttribute('role', 'region');
+    node.setAttribute('aria-label', label);
+  }
+  return node;
+}
+
+export const scrollablePre = (className, text) => scrollable(el('pre', className, text));
+
+/** A button with aria-pressed; onToggle(on) returns false to stay as it is. */
+export function toggleButton(className, label, onToggle) {
+  const node = button(className, label, () => {
+    const on = node.getAttribute('aria-pressed') !== 'true';
+    if (onToggle(on) !== false) node.setAttribute('aria-pressed', on);
+  });
+  node.setAttribute('aria-pressed', false);
+  return node;
+}
+
+export function download(blob, name) {
+  const href = URL.createObjectURL(blob);
+  Object.assign(el('a'), { href, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(href), 10000);
 }
 
 /** A canvas sharp on dense screens, and its context, in CSS pixels. */

@@ -1,6 +1,6 @@
 /* A Keras model as a card (docs/protocol.md, "Model card"): its layers with totals; once built, each weight's
    statistics and histogram behind a toggle. An older recording, without layers, shows its summary text. */
-import { button, el, scrollablePre } from './dom.js';
+import { el, scrollable, scrollablePre, toggleButton } from './dom.js';
 import { formatInt, formatShape, num4 } from './format.js';
 import { t } from './strings.js';
 
@@ -9,9 +9,7 @@ const n4 = (x) => (x === null || x === undefined ? '' : num4(x));
 
 function table(keys, rows) {
   const line = (tag, cells) => el('tr', null, ...cells.map((c) => el(tag, null, ...[c].flat())));
-  const wrap = el('div', 'grid-wrap', el('table', 'layers', el('thead', null, line('th', keys.map(t))), el('tbody', null, ...rows.map((r) => line('td', r)))));
-  wrap.tabIndex = 0; // it scrolls: reachable by keyboard
-  return wrap;
+  return scrollable(el('div', 'grid-wrap', el('table', 'layers', el('thead', null, line('th', keys.map(t))), el('tbody', null, ...rows.map((r) => line('td', r))))));
 }
 
 export function renderModel(v) {
@@ -32,14 +30,10 @@ export function renderModel(v) {
 
 function weightsToggle(card, weights) {
   let shown = null;
-  const toggle = button('btn btn-quiet btn-toggle', t('weights'), () => {
-    const on = toggle.getAttribute('aria-pressed') !== 'true';
+  return toggleButton('btn btn-quiet btn-toggle', t('weights'), (on) => {
     shown ||= card.appendChild(table(['col_weight', 'histogram', 'stat_min', 'stat_max', 'stat_mean', 'stat_std', 'stat_nonfinite'], weights.slice(0, 500).map(weightRow)));
     shown.hidden = !on;
-    toggle.setAttribute('aria-pressed', String(on));
   });
-  toggle.setAttribute('aria-pressed', 'false');
-  return toggle;
 }
 
 function weightRow(w) {

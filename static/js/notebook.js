@@ -1,15 +1,9 @@
 /* Notebooks in and out (docs/api.md): download .ipynb or .py; open or drop .ipynb or .py. */
-import { el } from './dom.js';
+import { download } from './dom.js';
 import { t } from './strings.js';
 
 export function setUpNotebooks(editor, recorder, urls) {
   const [$, status] = [(id) => document.getElementById(id), document.getElementById('notebook-status')];
-  function save(blob, name) {
-    const link = Object.assign(el('a'), { href: URL.createObjectURL(blob), download: name });
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 5000);
-  }
-
   async function post(url, body, type) {
     const answer = await fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body });
     if (!answer.ok) status.textContent = t('notebook_failed', { error: (await answer.json().catch(() => 0))?.error || answer.status });
@@ -21,7 +15,7 @@ export function setUpNotebooks(editor, recorder, urls) {
     const whole = recorder.outputsFor(code);
     const cells = whole ? [{ code, outputs: whole }] : code.split(/\n(?=#\s*%%)/).map((c) => ({ code: c, outputs: recorder.outputsFor(c) }));
     const answer = await post(urls.notebookUrl, JSON.stringify({ cells }), 'application/json');
-    if (answer) save(await answer.blob(), 'playground.ipynb');
+    if (answer) download(await answer.blob(), 'playground.ipynb');
   }
 
   async function open(file) {
@@ -33,7 +27,7 @@ export function setUpNotebooks(editor, recorder, urls) {
   }
 
   $('download-ipynb').addEventListener('click', downloadNotebook);
-  $('download-py').addEventListener('click', () => save(new Blob([editor.value().replace(/\n?$/, '\n')]), 'playground.py'));
+  $('download-py').addEventListener('click', () => download(new Blob([editor.value().replace(/\n?$/, '\n')]), 'playground.py'));
   $('open-notebook').addEventListener('change', (e) => e.target.files[0] && open(e.target.files[0]));
   editor.cm.on('drop', (c, e) => {
     const file = e.dataTransfer.files[0];

@@ -1,5 +1,5 @@
 /* Result values (docs/protocol.md, `result`), one renderer per kind; the repr when one fails. */
-import { button, el, scrollablePre } from './dom.js';
+import { el, scrollable, scrollablePre, toggleButton } from './dom.js';
 import { formatBytes, formatInt, formatShape, nonFinite, num4 } from './format.js';
 import { heatmap } from './heatmap.js';
 import { renderModel } from './modelcard.js';
@@ -60,11 +60,7 @@ function renderGrid(values, shape, dtype) {
     });
   }
   table.append(body);
-  const wrap = el('div', 'grid-wrap', table);
-  wrap.tabIndex = 0; // a scrollable region must be reachable by keyboard
-  wrap.setAttribute('role', 'region');
-  wrap.setAttribute('aria-label', t('values') + ' ' + formatShape(shape));
-  return wrap;
+  return scrollable(el('div', 'grid-wrap', table), t('values') + ' ' + formatShape(shape));
 }
 
 /* NumPy-style text, past two dimensions. */
@@ -128,22 +124,18 @@ function cardFoot(v) {
 function heatmapToggle(grid, v) {
   const marker = ELIDED;
   let map = null;
-  const toggle = button('btn btn-quiet btn-toggle', t('heatmap'), () => {
-    const on = toggle.getAttribute('aria-pressed') !== 'true';
+  return toggleButton('btn btn-quiet btn-toggle', t('heatmap'), (on) => {
     if (on && !map) {
       ELIDED = marker; // indexLabels reads it
       const labels = { rows: indexLabels(v.values, v.shape[0]), cols: indexLabels(firstRowOf(v.values), v.shape[1]) };
       const canvas = heatmap(v.values, (x) => x === marker, labels);
-      if (!canvas) return;
+      if (!canvas) return false;
       map = el('div', 'heatmap-wrap', canvas);
       grid.after(map);
     }
-    toggle.setAttribute('aria-pressed', String(on));
     grid.hidden = on;
     map.hidden = !on;
   });
-  toggle.setAttribute('aria-pressed', 'false');
-  return toggle;
 }
 
 /** A value in a few words, for the end of its line in the editor. */

@@ -1,7 +1,7 @@
 /* The training panel: each fit is a run, kept until Restart; the runs ticked are overlaid, a chart per metric (the
    learning rate too when it changes); a table lists each run's settings (docs/protocol.md, progress `settings`). */
 import { createCurves, tick } from './curves.js';
-import { button, el } from './dom.js';
+import { button, download, el } from './dom.js';
 import { finite, formatDuration, formatInt, num4 } from './format.js';
 import { t } from './strings.js';
 
@@ -179,12 +179,4 @@ export function csv(run) {
   const lines = [['epoch', ...keys.map((k) => k.replace(/\W/g, '_')), 'lr', 'epoch_time_s']];
   run.epochs.forEach((e, i) => lines.push([e, ...keys.map((k) => run.cols.get(k)[i]), run.lr[i], run.times[i]]));
   return lines.map((line) => line.map((x) => x ?? '').join(',')).join('\n') + '\n';
-}
-
-function download(blob, name) {
-  const link = el('a');
-  link.href = URL.createObjectURL(blob);
-  link.download = name;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
