@@ -2,7 +2,7 @@
    on a linear or log axis; the legend shows each curve's value under the pointer. */
 import uPlot from '../vendor/uplot-1.6.32/uPlot.esm.js';
 import { el } from './dom.js';
-import { num4 } from './format.js';
+import { formatTick, num4 } from './format.js';
 import { t } from './strings.js';
 
 const WHOLE = Array.from({ length: 18 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3)); // epoch ticks
@@ -11,12 +11,6 @@ const WHOLE = Array.from({ length: 18 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math
 export function smooth(ys, weight) {
   let [last, n] = [0, 0];
   return ys.map((y) => (y === null ? y : ((last = last * weight + (1 - weight) * y), last / (1 - weight ** ++n))));
-}
-
-/** A tick's text: short and never cut (0.000004 is "4e-6", not "0" nor "003998"). */
-export function tick(v) {
-  const s = v === null ? '' : String(Number(v.toPrecision(6)));
-  return s.length > 7 ? v.toExponential(1).replace('.0e', 'e') : s;
 }
 
 /* The y axis as wide as its widest label. */
@@ -37,7 +31,7 @@ export function createCurves(title) {
   let drawn = [];
   // The canvas's text: the metric and the y axis's ticks as drawn.
   const yValues = (u, splits) => {
-    const ticks = splits.map(tick);
+    const ticks = splits.map(formatTick);
     u.ctx.canvas.setAttribute('aria-label', t('curves_label', { metric: title, ticks: ticks.filter(Boolean).join(', ') }));
     return ticks;
   };

@@ -50,6 +50,12 @@ export function formatBytes(n) {
   return (i ? n.toFixed(n < 10 ? 1 : 0) : n) + ' ' + units[i];
 }
 
+/** An axis tick's text: short and never cut (0.000004 is "4e-6", not "0" nor "003998"). */
+export function formatTick(v) {
+  const s = v === null ? '' : String(Number(v.toPrecision(6)));
+  return s.length > 7 ? v.toExponential(1).replace('.0e', 'e') : s;
+}
+
 export const formatInt = (n) => Number(n).toLocaleString(document.documentElement.lang || undefined);
 
 /** "line 2" or "lines 2–4", from a message's lineno and end_lineno; '' without them. */

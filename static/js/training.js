@@ -1,8 +1,8 @@
 /* The training panel: each fit is a run, kept until Restart; the runs ticked are overlaid, a chart per metric (the
    learning rate too when it changes); a table lists each run's settings (docs/protocol.md, progress `settings`). */
-import { createCurves, tick } from './curves.js';
+import { createCurves } from './curves.js';
 import { button, download, el } from './dom.js';
-import { finite, formatDuration, formatInt, num4 } from './format.js';
+import { finite, formatDuration, formatInt, formatTick, num4 } from './format.js';
 import { t } from './strings.js';
 
 const MAX_RUNS = 20;
@@ -120,7 +120,7 @@ export function createTrainingPanel(root = el('section', 'training')) {
     const final = [...run.cols].filter(([, v]) => v[last] !== undefined).map(([key, v]) => key + ' ' + num4(v[last]));
     [
       text(s.optimizer),
-      finite(s.learning_rate) === null ? '' : (tick(s.learning_rate) + ' ' + text(s.schedule)).trim(),
+      finite(s.learning_rate) === null ? '' : (formatTick(s.learning_rate) + ' ' + text(s.schedule)).trim(),
       text(s.loss),
       finite(s.batch_size) ?? '',
       run.epochs[last] + (run.asked ? '/' + run.asked : ''),
