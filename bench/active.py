@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import time
 
 from kernels.limits import CLIENT_SHARE
 
 from . import compare_load as load
-from .__main__ import machine
-from .hostile import server_pid
-from .run_cpu import kernels_cpu, kernels_cpu_s, process_cpu_s, wait_until_quiet
-from .site import running_site
-from .stats import save_report
+from .cpu import kernels_cpu, kernels_cpu_s, process_cpu_s, wait_until_quiet
+from .report import header, save_report
+from .site import running_site, server_pid
 
 
 async def measure_levels(base: str, pid: int, levels: list[int], rounds: int) -> list[dict]:
@@ -62,7 +59,7 @@ def main() -> None:
     with running_site(env, quiet=True) as base:
         pid = server_pid(base.rsplit(":", 1)[1])
         rows = asyncio.run(measure_levels(base, pid, levels, args.rounds))
-    report = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "env": env, "levels": rows}
+    report = header() | {"env": env, "levels": rows}
     save_report(report, "active")
 
 

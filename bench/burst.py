@@ -27,13 +27,11 @@ import json
 import os
 import time
 
-from .__main__ import machine
-from .compare import pg_new_session
-from .fit import parse_config
-from .hostile import server_pid
-from .run_cpu import kernels_cpu, kernels_cpu_s, process_cpu_s
-from .site import running_site, session_cookie
-from .stats import percentile, save_report
+from .cpu import kernels_cpu, kernels_cpu_s, process_cpu_s
+from .report import header, save_report
+from .site import parse_config, running_site, server_pid, session_cookie
+from .stats import percentile
+from .workloads import new_session
 
 WAVE_GAP_S = 20.0
 SITE_ENV = {"PLAYGROUND_MAX_KERNELS": "400"}
@@ -65,7 +63,7 @@ async def wave(base: str, pid: int, visitors: int, spread_s: float = 0.0) -> dic
 async def _arrive(base: str, cookie: str, after_s: float) -> float:
     if after_s:
         await asyncio.sleep(after_s)
-    return await pg_new_session(base, cookie)
+    return await new_session(base, cookie)
 
 
 def measure(visitors: int, waves: int, env: dict[str, str], spread_s: float = 0.0) -> dict:
@@ -87,7 +85,7 @@ def main() -> None:
     parser.add_argument("--spread", type=float, default=0.0, help="seconds over which a wave's visitors arrive")
     parser.add_argument("--config", action="append", type=parse_config, help="NAME=VAR=VALUE,VAR=VALUE")
     args = parser.parse_args()
-    report: dict = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "configs": {}}
+    report: dict = header() | {"configs": {}}
     for name, env in args.config or [("default", {})]:
         print(f"{name}: {env}", flush=True)
         report["configs"][name] = measure(args.visitors, args.waves, env, args.spread)

@@ -12,15 +12,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 from pathlib import Path
 
-from .__main__ import percentile
 from .cluster import Cluster
+from .cpu import process_cpu_s
+from .report import save_report
 from .site import connect, execute, session_cookie
-from .stats import save_report
+from .stats import percentile
 
 
 class Ramp:
@@ -88,11 +88,7 @@ async def sample_memory(ramp: Ramp, samples: list[tuple[float, float]], every_s:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time of these processes (not their children) so far."""
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
+    return sum(process_cpu_s(pid) for pid in pids)
 
 
 async def measure_cpu(ramp: Ramp, pids: list[int], spent: list[float]) -> None:

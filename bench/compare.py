@@ -14,49 +14,35 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 from . import compare_load as load
 from . import jupyter as jup
 from . import memory
-from .__main__ import FIT_CODE  # the same fit as the core benchmark
-from .site import connect, execute, next_message, running_site, session_cookie, set_up_t
+from .report import header, machine_with_load, save_report
+from .site import connect, next_message, running_site, server_pid, session_cookie
 from .stats import ratio, summary_ms
-
-FIRST_TENSOR = "tf.constant([1., 2., 3.]) + 1"
-JUPYTER_IMPORTS = "import numpy as np, tensorflow as tf, keras\n"
-
+from .workloads import (
+    FIRST_TENSOR,
+    FIT_CODE,
+    IMPORTS,
+    T_RUN,
+    T_SETUP,
+    fit_in_plain_process,
+    fit_in_session,
+    new_session,
+    new_sessions,
+    set_up_t,
+)
 
 # --- the playground ---------------------------------------------------------------------------
 
 
-async def pg_new_session(base: str, cookie: str) -> float:
-    started = time.perf_counter()
-    async with await connect(base, cookie) as websocket:
-        messages = await execute(websocket, FIRST_TENSOR, uuid.uuid4().hex)
-        elapsed = time.perf_counter() - started
-    assert messages[0]["type"] == "result", messages
-    return elapsed
-
-
-async def pg_new_sessions(base: str, count: int, pause_s: float) -> list[float]:
-    times = []
-    for _ in range(count):
-        cookie = await asyncio.to_thread(session_cookie, base)
-        times.append(await pg_new_session(base, cookie))
-        await asyncio.sleep(pause_s)  # the pool refills between visitors
-    return times
-
-
 async def pg_burst(base: str, visitors: int) -> list[float]:
     cookies = [await asyncio.to_thread(session_cookie, base) for _ in range(visitors)]
-    return list(await asyncio.gather(*(pg_new_session(base, c) for c in cookies)))
+    return list(await asyncio.gather(*(new_session(base, c) for c in cookies)))
 
 
 async def pg_round_trips(base: str, count: int) -> dict:
@@ -66,7 +52,7 @@ async def pg_round_trips(base: str, count: int) -> dict:
         for i in range(count):
             request_id = f"rt-{i}"
             started = time.perf_counter()
-            await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": "t + 10"}))
+            await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": T_RUN}))
             while True:
                 message = await next_message(websocket)
                 if message.get("id") != request_id:
@@ -79,14 +65,6 @@ async def pg_round_trips(base: str, count: int) -> dict:
                     kernel.append(message["elapsed_ms"] / 1000)
                     break
     return {"done": done, "result": result, "kernel": kernel}
-
-
-async def pg_fit(base: str) -> tuple[float, int]:
-    async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
-        messages = await execute(websocket, FIT_CODE.format(verbose="verbose='auto'") + "elapsed", "fit")
-    progress = sum(1 for m in messages if m["type"] == "progress")
-    result = [m for m in messages if m["type"] == "result"][-1]
-    return float(result["value"]["repr"]), progress
 
 
 # --- Jupyter ----------------------------------------------------------------------------------
@@ -108,13 +86,13 @@ async def jup_new_session(server: jup.JupyterServer) -> float:
 async def jup_round_trips(server: jup.JupyterServer, count: int) -> dict:
     kernel_id = await asyncio.to_thread(server.start_kernel)
     session = await server.connect(kernel_id)
-    await session.execute("import tensorflow as tf\nt = tf.constant([[1., 2., 3.], [4., 5., 6.]])")
+    await session.execute("import tensorflow as tf\n" + T_SETUP)
     for _ in range(20):
-        await session.execute("t + 10", want_result=True)
+        await session.execute(T_RUN, want_result=True)
     cpu_before = memory.tree_cpu_s(server.pid)  # the kernel's import of TensorFlow left out
     done, result = [], []
     for _ in range(count):
-        out = await session.execute("t + 10", want_result=True)
+        out = await session.execute(T_RUN, want_result=True)
         done.append(out["t_reply"] - out["t_sent"])
         result.append(out["t_result"] - out["t_sent"])
     assert "11." in jup.result_text(out)
@@ -127,17 +105,11 @@ async def jup_round_trips(server: jup.JupyterServer, count: int) -> dict:
 async def jup_fit(server: jup.JupyterServer) -> tuple[float, int]:
     kernel_id = await asyncio.to_thread(server.start_kernel)
     session = await server.connect(kernel_id)
-    code = JUPYTER_IMPORTS + FIT_CODE.format(verbose="verbose='auto'") + "elapsed"
+    code = IMPORTS + FIT_CODE.format(verbose="verbose='auto'") + "elapsed"
     out = await session.execute(code, want_result=True)
     await session.close()
     await asyncio.to_thread(server.shutdown_kernel, kernel_id)
     return float(jup.result_text(out)), len(out["stream"])
-
-
-def fit_in_plain_process() -> float:
-    script = JUPYTER_IMPORTS + FIT_CODE.format(verbose="verbose=0") + "\nprint(elapsed)"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -176,7 +148,7 @@ async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_
     raw: dict = {}
     profile: dict = {}
     print("new session -> first tensor (pool warm / sequential) ...", flush=True)
-    raw["pg_new"] = await pg_new_sessions(base, cfg["warm_sessions"], pause_s=1.0)
+    raw["pg_new"] = await new_sessions(base, cfg["warm_sessions"], pause_s=1.0)
     raw["jup_new"] = [await jup_new_session(server) for _ in range(cfg["jupyter_sessions"])]
     print(f"burst of {cfg['burst']} new visitors at once ...", flush=True)
     await asyncio.sleep(2)
@@ -198,7 +170,7 @@ async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_
     print("5-epoch fits (playground, Jupyter, plain process, interleaved) ...", flush=True)
     raw["pg_fit"], raw["jup_fit"], raw["plain_fit"] = [], [], []
     for _ in range(cfg["fits"]):
-        raw["pg_fit"].append(await pg_fit(base))
+        raw["pg_fit"].append(await fit_in_session(base))
         raw["jup_fit"].append(await jup_fit(server))
         raw["plain_fit"].append(await asyncio.to_thread(fit_in_plain_process))
     return raw, profile
@@ -209,7 +181,7 @@ async def pool_lever(burst: int) -> list[float]:
     with running_site({"PLAYGROUND_POOL_SIZE": str(burst)}, quiet=True) as base:
         await asyncio.sleep(2)
         for _ in range(120):  # wait until the pool is full: all kernels forked and warmed
-            pid = memory.find_server(int(base.rsplit(":", 1)[1]))
+            pid = server_pid(base.rsplit(":", 1)[1])
             if sum(1 for p in memory.tree(pid) if memory.is_kernel(p)) >= burst:
                 break
             await asyncio.sleep(0.5)
@@ -223,11 +195,11 @@ async def jupyter_nodelay_round_trips(count: int) -> dict:
 
 
 async def run(cfg: dict, skip_jupyter_load: bool) -> dict:
-    report: dict = {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S"), "settings": cfg}
+    report: dict = header(machine_with_load()) | {"settings": cfg}
     env = {"PLAYGROUND_MAX_KERNELS": "400"}
     with jup.running_jupyter() as server:
         with running_site(env, quiet=True) as base:
-            site_pid = memory.find_server(int(base.rsplit(":", 1)[1]))
+            site_pid = server_pid(base.rsplit(":", 1)[1])
             report["raw"], report["profile"] = await latency_figures(base, server, cfg, site_pid)
             print("playground: memory and capacity ...", flush=True)
             report["pg_load"] = await load.grow(load.PlaygroundVisitor(base), site_pid, cfg["pg_levels"], cfg["rounds"])
@@ -384,18 +356,6 @@ def fmt(value, unit: str) -> str:
     return f"{number} {unit}"
 
 
-def machine() -> dict:
-    meminfo = Path("/proc/meminfo").read_text().split("\n")[0]
-    load1, load5, _ = os.getloadavg()
-    return {
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "memory": meminfo,
-        "loadavg_at_start": [round(load1, 1), round(load5, 1)],
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.compare", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -414,11 +374,8 @@ def main() -> None:
     print("\nCPU profile (ms of CPU per run / per new session; server = uvicorn or jupyter-server process):")
     for name, value in report["profile"].items():
         print(f"  {name:<36} {value}")
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"compare-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"\n{report['duration_s']} s; load average {report['machine']['loadavg_at_start']} at start; written {path}")
+    print(f"\n{report['duration_s']} s; load average {report['machine']['loadavg_at_start']} at start")
+    save_report(report, "compare")
 
 
 # ---------- issue 14: the editor's questions, asked of Jupyter (bench.completion calls this) ----------
@@ -432,7 +389,7 @@ async def jupyter_questions(questions: list[tuple], count: int) -> dict:
     with jup.running_jupyter() as server:
         kernel_id = await asyncio.to_thread(server.start_kernel)
         session = await server.connect(kernel_id)
-        await session.execute(JUPYTER_IMPORTS + "keras = tf.keras\nt = tf.constant([[1., 2., 3.], [4., 5., 6.]])")
+        await session.execute(IMPORTS + "keras = tf.keras\nt = tf.constant([[1., 2., 3.], [4., 5., 6.]])")
         asks = [_jupyter_question(kind, code) for kind, code, _ in questions]
         for request in asks * 2:
             await _jupyter_ask(session, dict(request))  # warm, as bench.completion does

@@ -8,7 +8,7 @@ on an idle kernel, then the same at a typist's pace (one every 100 ms) while a K
 each timed from send to answer. Then the same fit alone and with someone typing, interleaved,
 to see whether the questions slow it. With --jupyter, Jupyter Server + ipykernel answers the
 same questions (`complete_request`, `inspect_request`) on the same code: bench.compare's
-jupyter_questions. Prints p50/p95 per figure and writes bench/results/completion.json.
+jupyter_questions. Prints p50/p95 per figure and writes bench/results/completion-<timestamp>.json.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import asyncio
 import json
 import time
 import uuid
-from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
 
+from .report import save_report
 from .site import connect, next_message, running_site
 from .stats import summary_ms
+from .workloads import T_SETUP as TENSOR
 
-TENSOR = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"
 QUESTIONS = [  # (type, code, want)
     ("complete", "tf.ma", None),
     ("complete", TENSOR + "\nt.", None),
@@ -39,7 +39,6 @@ FIT = (
     "model.fit(X, X[:, :1], epochs={epochs}, batch_size=32, verbose=0)\n"
 )
 TYPING_PAUSE_S = 0.1  # ten keystrokes a second, each asking one question
-RESULTS = Path(__file__).resolve().parent / "results" / "completion.json"
 
 
 def question(kind: str, code: str, want: str | None) -> dict:
@@ -189,8 +188,7 @@ def main() -> None:
     args = parser.parse_args()
     report = asyncio.run(main_async(args.rounds, args.questions, args.jupyter))
     summary = summarise(report)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"summary": summary, "raw": report}, indent=1))
+    save_report({"summary": summary, "raw": report}, "completion")
     for name, figure in summary.items():
         print(f"{name:<42} {figure}")
 

@@ -19,13 +19,11 @@ import asyncio
 import contextlib
 import json
 import statistics
-import subprocess
-import sys
 import time
 
-from .__main__ import FIT_CODE, machine
-from .site import connect, execute, running_site, session_cookie
-from .stats import save_report
+from .report import header, save_report
+from .site import connect, execute, parse_config, running_site, session_cookie
+from .workloads import FIT_CODE, in_plain_process
 
 PROBE = """
 import json as _json, os as _os, resource as _resource
@@ -52,7 +50,8 @@ def probe_code(verbose: str) -> str:
     return PROBE.format(fit=FIT_CODE.format(verbose=verbose))
 
 
-async def fit_in_session(base: str) -> dict:
+async def probe_in_session(base: str) -> dict:
+    """FIT_CODE's probe in a new session, with the playground's live progress."""
     async with await connect(base, await asyncio.to_thread(session_cookie, base)) as websocket:
         messages = await execute(websocket, probe_code("verbose='auto'") + "_probe", "fit")
     result = [m for m in messages if m["type"] == "result"]
@@ -61,16 +60,9 @@ async def fit_in_session(base: str) -> dict:
     return json.loads(ast.literal_eval(result[-1]["value"]["repr"]))
 
 
-def fit_in_plain_process() -> dict:
-    script = "import numpy as np, tensorflow as tf, keras\n" + probe_code("verbose=0") + "\nprint(_probe)"
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def parse_config(text: str) -> tuple[str, dict[str, str]]:
-    name, _, assignments = text.partition("=")
-    env = dict(item.split("=", 1) for item in assignments.split(",") if item)
-    return name, env
+def probe_in_plain_process() -> dict:
+    """FIT_CODE's probe in a plain process (no progress)."""
+    return json.loads(in_plain_process(probe_code("verbose=0") + "\nprint(_probe)"))
 
 
 def summary(fits: list[dict], plain: list[dict]) -> dict:
@@ -96,10 +88,10 @@ def run(pairs: int, configs: list[tuple[str, dict[str, str]]]) -> dict:
         for _ in bases.values():
             time.sleep(2)  # let each pool fill before timing
         for index in range(pairs):
-            plain.append(fit_in_plain_process())
+            plain.append(probe_in_plain_process())
             line = f"pair {index + 1}: plain {plain[-1]['elapsed_s']:.2f} s"
             for name, base in bases.items():
-                results[name].append(asyncio.run(fit_in_session(base)))
+                results[name].append(asyncio.run(probe_in_session(base)))
                 line += f", {name} {results[name][-1]['elapsed_s']:.2f} s"
             print(line, flush=True)
     report = {
@@ -120,7 +112,7 @@ def main() -> None:
     parser.add_argument("--config", action="append", type=parse_config, help="NAME=VAR=VALUE,VAR=VALUE")
     args = parser.parse_args()
     configs = args.config or [("session", {})]
-    report = run(args.pairs, configs) | {"machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M:%S")}
+    report = run(args.pairs, configs) | header()
     print(json.dumps(report["summary"], indent=2))
     save_report(report, "fit")
 

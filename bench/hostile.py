@@ -19,8 +19,9 @@ import time
 import uuid
 from pathlib import Path
 
-from .site import connect, execute, running_site, session_cookie, set_up_t, time_runs
+from .site import connect, execute, running_site, server_pid, session_cookie
 from .stats import percentile
+from .workloads import set_up_t, time_runs
 
 # As much as the host forwards without ending the kernel, sent straight through the runtime's
 # link as hostile code can: 7 MiB of output and 60 MiB of results a run (the host forwards
@@ -58,18 +59,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def server_pid(port: str) -> int:
-    """The uvicorn process listening on `port` (the site runs it as a child of this one)."""
-    for status in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            command = status.read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"uvicorn" in b" ".join(command) and port.encode() in command:
-            return int(status.parent.name)
-    raise RuntimeError("the site's server process was not found")
 
 
 async def backpressure(base: str, seconds: float) -> dict:

@@ -56,22 +56,6 @@ def mem_available_kb() -> int:
     return parse_meminfo((PROC / "meminfo").read_text())["MemAvailable"]
 
 
-def find_server(port: int) -> int:
-    """The pid of the uvicorn serving on `port` (running_site does not hand its Popen out)."""
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-            if (
-                b"uvicorn" in b" ".join(argv)
-                and b"--port" in argv
-                and argv[argv.index(b"--port") + 1] == str(port).encode()
-            ):
-                return int(entry.name)
-    raise LookupError(f"no uvicorn on port {port}")
-
-
 def snapshot(root: int) -> dict:
     pss, processes = tree_pss_kb(root)
     return {"tree_pss_kb": pss, "processes": processes, "mem_available_kb": mem_available_kb()}

@@ -20,14 +20,14 @@ import json
 import time
 from pathlib import Path
 
-from .hostile import server_pid
 from .memory import PROC, is_kernel, parents
-from .site import ROOT, connect, execute, running_site, session_cookie
-from .stats import descendants, parse_smaps_rollup, parse_stat_minor_faults, percentile, save_report
+from .report import save_report
+from .site import ROOT, connect, execute, running_site, server_pid, session_cookie
+from .stats import descendants, parse_smaps_rollup, parse_stat_minor_faults, percentile
+from .workloads import FIRST_TENSOR
 
 POOL_SIZE = 8
 FILL_S = 25.0
-FIRST_RUN = "tf.constant([1., 2., 3.]) + 1"
 
 
 def kernels_and_inits(server: int) -> tuple[list[int], list[int]]:
@@ -68,7 +68,7 @@ async def first_runs(base: str, server: int, sessions: int) -> list[dict]:
         async with await connect(base, cookie) as websocket:
             await asyncio.sleep(1.0)  # attached, and the pool's refill started
             before = _counters(server)
-            messages = await execute(websocket, FIRST_RUN, f"first-{i}")
+            messages = await execute(websocket, FIRST_TENSOR, f"first-{i}")
             assert messages[0]["type"] == "result", messages
             await asyncio.sleep(0.3)
             after = _counters(server)

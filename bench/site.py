@@ -1,13 +1,15 @@
-"""Start the real site (uvicorn + the embedded kernel host) on a free loopback port.
+"""The real site (uvicorn + the embedded kernel host) on a free loopback port, and its wire.
 
 Used by the benchmarks and by the end-to-end tests, so both measure and test the same thing
-a visitor gets from `make serve`.
+a visitor gets from `make serve`: starting it (running_site), finding its process (server_pid),
+a visitor's cookie and websocket (session_cookie, connect), and a run's messages (execute).
+What the benches run over it is in workloads.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import itertools
 import json
 import os
 import socket
@@ -20,6 +22,10 @@ import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +69,27 @@ def running_site(extra_env: dict[str, str] | None = None, quiet: bool = False, r
                 server.wait()
 
 
+def parse_config(text: str) -> tuple[str, dict[str, str]]:
+    """A named site configuration from the command line: `NAME=VAR=VALUE,VAR=VALUE` -> (NAME, env)."""
+    name, _, assignments = text.partition("=")
+    env = dict(item.split("=", 1) for item in assignments.split(",") if item)
+    return name, env
+
+
+def server_pid(port: str | int) -> int:
+    """The pid of the uvicorn serving on `port`: running_site does not hand its Popen out, and
+    benches read the process's own counters (CPU, memory, its kernels below it)."""
+    wanted = str(port).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):  # a process that ended while we looked
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"uvicorn" in b" ".join(argv) and (b"--port", wanted) in itertools.pairwise(argv):
+                return int(entry.name)
+    raise LookupError(f"no uvicorn on port {port}")
+
+
 def wait_until_serving(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,8 +115,9 @@ def ws_url(base: str) -> str:
     return base.replace("http", "ws", 1) + "/ws/session/"
 
 
-async def connect(base: str, cookie: str | None = None):
-    import websockets
+async def connect(base: str, cookie: str | None = None) -> ClientConnection:
+    """A visitor's websocket to the site, carrying its session cookie (without one, a new session)."""
+    import websockets  # a dev requirement (requirements-dev.txt): imported when first used
 
     headers = {"Origin": base}
     if cookie:
@@ -109,30 +137,6 @@ async def next_message(websocket, receive: Callable[[], Awaitable[str]] | None =
         frame = await (receive() if receive is not None else websocket.recv())
         unread.extend(json.loads(line) for line in frame.split("\n"))
     return unread.popleft()
-
-
-T_SETUP = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"  # the round-trip benches' session
-T_RUN = "t + 10"
-
-
-async def set_up_t(websocket, warm_runs: int = 20) -> None:
-    """Give the session `t` and run `t + 10` a few times (a kernel's first runs are slower)."""
-    await execute(websocket, T_SETUP, "setup")
-    for i in range(warm_runs):
-        await execute(websocket, T_RUN, f"warm-{i}")
-
-
-async def time_runs(websocket, count: int, pause_s: float = 0.0) -> list[float]:
-    """Seconds from sending `t + 10` to its `done`, `count` times (the session has `t`)."""
-    times = []
-    for i in range(count):
-        started = time.perf_counter()
-        messages = await execute(websocket, T_RUN, f"rt-{i}")
-        times.append(time.perf_counter() - started)
-        assert messages[0]["value"]["values"][0][0] == 11.0, messages
-        if pause_s:
-            await asyncio.sleep(pause_s)
-    return times
 
 
 async def execute(websocket, code: str, request_id: str) -> list[dict]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
 import platform
 import random
@@ -21,13 +20,12 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
+from .report import save_report
 from .site import running_site
 from .stats import percentile
 
-RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 5000
 
 CODE = """import numpy as np
@@ -152,11 +150,9 @@ def main() -> None:
     print(f"\n{'request':46} {'p50':>9} {'p95':>9} {'min':>9}")
     for name, row in figures.items():
         print(f"{name:46} {row['p50_ms']:>6.2f} ms {row['p95_ms']:>6.2f} ms {row['min_ms']:>6.2f} ms")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"snippets-{time.strftime('%Y%m%d-%H%M%S')}.json"
     meta = {"snippets": len(ids), "database": database, "python": sys.version.split()[0], "machine": platform.node()}
-    out.write_text(json.dumps({"meta": meta, "figures": figures}, indent=2))
-    print(f"\nwrote {out}")
+    print()
+    save_report({"meta": meta, "figures": figures}, "snippets")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,9 @@
-"""Small, pure helpers shared by the comparison harness (unit-tested in tests/test_bench_stats.py)."""
+"""Small, pure helpers shared by the benches: figures from timings, fields from /proc's text
+(unit-tested in tests/test_bench_stats.py; nothing here reads a file or starts a process)."""
 
 from __future__ import annotations
 
-import json
 import statistics
-import time
-from pathlib import Path
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -96,13 +94,3 @@ def capacity(levels: list[dict], p95_limit_ms: float = 1000.0) -> int:
             break
         best = level["sessions"]
     return best
-
-
-def save_report(report: dict, name: str) -> Path:
-    """Write a bench's report to bench/results/<name>-<date-time>.json and say where."""
-    out_dir = Path(__file__).resolve().parent / "results"
-    out_dir.mkdir(exist_ok=True)
-    path = out_dir / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(report, indent=2))
-    print(f"written {path}")
-    return path

@@ -15,13 +15,11 @@ import ast
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-from .__main__ import machine
+from .report import header, save_report
 from .site import connect, next_message, running_site, session_cookie
+from .workloads import in_plain_process
 
 # 16,000 training rows in batches of 8: 2,000 steps an epoch, 3 epochs, validation on 4,000.
 TRAINING_CODE = """
@@ -112,10 +110,7 @@ def _busiest(times: list[float]) -> int:
 
 
 def plain_fit() -> float:
-    script = "import numpy as np, tensorflow as tf, keras\n" + TRAINING_CODE.format(verbose="verbose=0")
-    argv = [sys.executable, "-c", script + "\nprint(elapsed)"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(in_plain_process(TRAINING_CODE.format(verbose="verbose=0") + "\nprint(elapsed)"))
 
 
 async def main_async(fits: int) -> dict:
@@ -125,6 +120,11 @@ async def main_async(fits: int) -> dict:
         for _ in range(fits):  # alternate, so a busy moment on the machine hits both ways alike
             sessions.append(await fit_in_session(base))
             plain.append(await asyncio.to_thread(plain_fit))
+    return summarise(sessions, plain, on, off)
+
+
+def summarise(sessions: list[dict], plain: list[float], on: list[float], off: list[float]) -> dict:
+    """Print the figures; the report: fits in sessions and plain, the same kernel with and without progress."""
     in_session = statistics.median(s["elapsed_s"] for s in sessions)
     ratio = in_session / statistics.median(plain)
     print(f"3-epoch fit, 6,000 steps, in a session   median={in_session:.3f} s")
@@ -138,9 +138,7 @@ async def main_async(fits: int) -> dict:
             f"  progress: {s['messages']} messages ({s['batch_messages']} batch), {s['per_s']:.1f}/s over the fit, "
             f"busiest second {s['busiest_second_sent']} sent, {s['busiest_second_received']} received"
         )
-    return {
-        "machine": machine(),
-        "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+    return header() | {
         "in_session_s": [s["elapsed_s"] for s in sessions],
         "plain_s": plain,
         "ratio": ratio,
@@ -153,9 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fits", type=int, default=3, help="repeats of the fit, each way")
     report = asyncio.run(main_async(parser.parse_args().fits))
-    out = Path(__file__).parent / "results" / f"training-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps(report, indent=2))
-    print(f"wrote {out}")
+    save_report(report, "training")
 
 
 if __name__ == "__main__":
