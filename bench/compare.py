@@ -16,11 +16,10 @@ import json
 import os
 import statistics
 import time
-import uuid
 
 from . import compare_load as load
+from . import completion, memory
 from . import jupyter as jup
-from . import memory
 from .report import header, machine_with_load, save_report
 from .site import connect, next_message, running_site, server_pid, session_cookie
 from .stats import ratio, summary_ms
@@ -216,8 +215,6 @@ async def run(cfg: dict, skip_jupyter_load: bool) -> dict:
     print(f"lever: burst of {cfg['burst']} with PLAYGROUND_POOL_SIZE={cfg['burst']} ...", flush=True)
     report["raw"]["pg_burst_pool"] = await pool_lever(cfg["burst"])
     print("the editor's questions (completion, inspection), idle and during a fit ...", flush=True)
-    from . import completion  # it imports jupyter_questions from here
-
     questions = await completion.main_async(rounds=1, questions=cfg["questions"], jupyter=True)
     report["questions"] = completion.summarise(questions)
     report["table"] = table(report)
@@ -376,54 +373,6 @@ def main() -> None:
         print(f"  {name:<36} {value}")
     print(f"\n{report['duration_s']} s; load average {report['machine']['loadavg_at_start']} at start")
     save_report(report, "compare")
-
-
-# ---------- issue 14: the editor's questions, asked of Jupyter (bench.completion calls this) ----------
-
-
-async def jupyter_questions(questions: list[tuple], count: int) -> dict:
-    """Jupyter's `complete_request` and `inspect_request` on the same code as bench.completion's
-    questions (a call's signature is an inspect_request there), idle and during a fit. ipykernel
-    answers shell requests in order, so during a fit a question waits for it to end: the fit here
-    is short (about 10 s) and only a few questions are asked during it."""
-    with jup.running_jupyter() as server:
-        kernel_id = await asyncio.to_thread(server.start_kernel)
-        session = await server.connect(kernel_id)
-        await session.execute(IMPORTS + "keras = tf.keras\nt = tf.constant([[1., 2., 3.], [4., 5., 6.]])")
-        asks = [_jupyter_question(kind, code) for kind, code, _ in questions]
-        for request in asks * 2:
-            await _jupyter_ask(session, dict(request))  # warm, as bench.completion does
-        idle = [await _jupyter_ask(session, dict(asks[i % len(asks)])) for i in range(count)]
-        fit = "m = keras.Sequential([keras.Input((16,)), keras.layers.Dense(64), keras.layers.Dense(1)])\n"
-        fit += "m.compile(loss='mse', optimizer='adam')\nX = np.random.rand(8000, 16).astype('float32')\n"
-        fit += "m.fit(X, X[:, :1], epochs=40, batch_size=32, verbose=0)"
-        await session.websocket.send(json.dumps(jup.execute_request(uuid.uuid4().hex, session.session, fit)))
-        await asyncio.sleep(1.0)  # the fit is under way
-        during = [await _jupyter_ask(session, dict(asks[i % len(asks)])) for i in range(min(count, 4))]
-        await session.close()
-        await asyncio.to_thread(server.shutdown_kernel, kernel_id)
-    return {"idle": idle, "fit": during}
-
-
-def _jupyter_question(kind: str, code: str) -> dict:
-    msg_type = "complete_request" if kind == "complete" else "inspect_request"
-    content = {"code": code, "cursor_pos": len(code)} | ({} if kind == "complete" else {"detail_level": 0})
-    request = jup.execute_request("", "", "")
-    request["header"]["msg_type"], request["content"] = msg_type, content
-    return request
-
-
-async def _jupyter_ask(session: jup.JupyterSession, request: dict) -> float:
-    """Seconds from sending one shell request to its reply (other messages on the socket are skipped)."""
-    msg_id = uuid.uuid4().hex
-    request["header"] = {**request["header"], "msg_id": msg_id, "session": session.session}
-    reply = request["header"]["msg_type"].replace("_request", "_reply")
-    sent = time.perf_counter()
-    await session.websocket.send(json.dumps(request))
-    while True:
-        message = json.loads(await session.websocket.recv())
-        if message.get("parent_header", {}).get("msg_id") == msg_id and message["msg_type"] == reply:
-            return time.perf_counter() - sent
 
 
 if __name__ == "__main__":

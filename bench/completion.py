@@ -7,8 +7,9 @@ For each round, in one fresh session of a site started here: the editor's four q
 on an idle kernel, then the same at a typist's pace (one every 100 ms) while a Keras `fit` runs,
 each timed from send to answer. Then the same fit alone and with someone typing, interleaved,
 to see whether the questions slow it. With --jupyter, Jupyter Server + ipykernel answers the
-same questions (`complete_request`, `inspect_request`) on the same code: bench.compare's
-jupyter_questions. Prints p50/p95 per figure and writes bench/results/completion-<timestamp>.json.
+same questions (`complete_request`, `inspect_request`) on the same code (jupyter_questions;
+bench.compare runs this bench with it). Prints p50/p95 per figure and writes
+bench/results/completion-<timestamp>.json.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import uuid
 
 from websockets.exceptions import ConnectionClosed
 
+from . import jupyter as jup
 from .report import save_report
 from .site import connect, next_message, running_site
 from .stats import summary_ms
+from .workloads import IMPORTS
 from .workloads import T_SETUP as TENSOR
 
 QUESTIONS = [  # (type, code, want)
@@ -156,8 +159,6 @@ async def main_async(rounds: int, questions: int, jupyter: bool) -> dict:
         for _ in range(rounds):
             report["playground"].append(await one_round(base, questions))
     if jupyter:
-        from .compare import jupyter_questions
-
         report["jupyter"] = [await jupyter_questions(QUESTIONS, questions) for _ in range(rounds)]
     return report
 
@@ -184,13 +185,61 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--questions", type=int, default=120)
-    parser.add_argument("--jupyter", action="store_true", help="also ask Jupyter's kernel (bench.compare)")
+    parser.add_argument("--jupyter", action="store_true", help="also ask Jupyter's kernel (jupyter_questions)")
     args = parser.parse_args()
     report = asyncio.run(main_async(args.rounds, args.questions, args.jupyter))
     summary = summarise(report)
     save_report({"summary": summary, "raw": report}, "completion")
     for name, figure in summary.items():
         print(f"{name:<42} {figure}")
+
+
+# --- Jupyter's side: the same questions as its shell requests -----------------------------------
+
+
+async def jupyter_questions(questions: list[tuple], count: int) -> dict:
+    """Jupyter's `complete_request` and `inspect_request` on the same code as the playground's
+    `questions` (a call's signature is an inspect_request there), idle and during a fit. ipykernel
+    answers shell requests in order, so during a fit a question waits for it to end: the fit here
+    is short (about 10 s) and only a few questions are asked during it."""
+    with jup.running_jupyter() as server:
+        kernel_id = await asyncio.to_thread(server.start_kernel)
+        session = await server.connect(kernel_id)
+        await session.execute(IMPORTS + "keras = tf.keras\n" + TENSOR)
+        asks = [_jupyter_question(kind, code) for kind, code, _ in questions]
+        for request in asks * 2:
+            await _jupyter_ask(session, dict(request))  # warm, as one_round does
+        idle = [await _jupyter_ask(session, dict(asks[i % len(asks)])) for i in range(count)]
+        fit = "m = keras.Sequential([keras.Input((16,)), keras.layers.Dense(64), keras.layers.Dense(1)])\n"
+        fit += "m.compile(loss='mse', optimizer='adam')\nX = np.random.rand(8000, 16).astype('float32')\n"
+        fit += "m.fit(X, X[:, :1], epochs=40, batch_size=32, verbose=0)"
+        await session.websocket.send(json.dumps(jup.execute_request(uuid.uuid4().hex, session.session, fit)))
+        await asyncio.sleep(1.0)  # the fit is under way
+        during = [await _jupyter_ask(session, dict(asks[i % len(asks)])) for i in range(min(count, 4))]
+        await session.close()
+        await asyncio.to_thread(server.shutdown_kernel, kernel_id)
+    return {"idle": idle, "fit": during}
+
+
+def _jupyter_question(kind: str, code: str) -> dict:
+    msg_type = "complete_request" if kind == "complete" else "inspect_request"
+    content = {"code": code, "cursor_pos": len(code)} | ({} if kind == "complete" else {"detail_level": 0})
+    request = jup.execute_request("", "", "")
+    request["header"]["msg_type"], request["content"] = msg_type, content
+    return request
+
+
+async def _jupyter_ask(session: jup.JupyterSession, request: dict) -> float:
+    """Seconds from sending one shell request to its reply (other messages on the socket are skipped)."""
+    msg_id = uuid.uuid4().hex
+    request["header"] = {**request["header"], "msg_id": msg_id, "session": session.session}
+    reply = request["header"]["msg_type"].replace("_request", "_reply")
+    sent = time.perf_counter()
+    await session.websocket.send(json.dumps(request))
+    while True:
+        message = json.loads(await session.websocket.recv())
+        if message.get("parent_header", {}).get("msg_id") == msg_id and message["msg_type"] == reply:
+            return time.perf_counter() - sent
 
 
 if __name__ == "__main__":
