@@ -14,15 +14,14 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import time
 
 from . import compare_load as load
 from . import completion, memory
 from . import jupyter as jup
+from .compare_table import print_table, table
 from .report import header, machine_with_load, save_report
 from .site import connect, next_message, running_site, server_pid, session_cookie
-from .stats import ratio, summary_ms
 from .workloads import (
     FIRST_TENSOR,
     FIT_CODE,
@@ -146,6 +145,21 @@ async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_
     """The raw timings, and a CPU profile: server-tree CPU per new session and per round trip."""
     raw: dict = {}
     profile: dict = {}
+    await new_session_figures(base, server, cfg, site_pid, raw, profile)
+    await round_trip_figures(base, server, cfg, site_pid, raw, profile)
+    print("5-epoch fits (playground, Jupyter, plain process, interleaved) ...", flush=True)
+    raw["pg_fit"], raw["jup_fit"], raw["plain_fit"] = [], [], []
+    for _ in range(cfg["fits"]):
+        raw["pg_fit"].append(await fit_in_session(base))
+        raw["jup_fit"].append(await jup_fit(server))
+        raw["plain_fit"].append(await asyncio.to_thread(fit_in_plain_process))
+    return raw, profile
+
+
+async def new_session_figures(
+    base: str, server: jup.JupyterServer, cfg: dict, site_pid: int, raw: dict, profile: dict
+) -> None:
+    """New visitors one at a time and in a burst, each way; the site's CPU per burst visitor."""
     print("new session -> first tensor (pool warm / sequential) ...", flush=True)
     raw["pg_new"] = await new_sessions(base, cfg["warm_sessions"], pause_s=1.0)
     raw["jup_new"] = [await jup_new_session(server) for _ in range(cfg["jupyter_sessions"])]
@@ -156,6 +170,12 @@ async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_
     await asyncio.sleep(1)  # the pool refills after the burst: counted, it is part of the cost
     profile["pg_burst_cpu_ms_per_session"] = memory.cpu_delta_ms(before, memory.tree_cpu_s(site_pid), cfg["burst"])
     raw["jup_burst"] = list(await asyncio.gather(*(jup_new_session(server) for _ in range(cfg["jupyter_burst"]))))
+
+
+async def round_trip_figures(
+    base: str, server: jup.JupyterServer, cfg: dict, site_pid: int, raw: dict, profile: dict
+) -> None:
+    """`t + 10` round trips each way, with the servers' and this client's CPU per run."""
     print(f"{cfg['round_trips']} round trips of t + 10 ...", flush=True)
     before, client = memory.tree_cpu_s(site_pid), time.process_time()
     raw["pg_rt"] = await pg_round_trips(base, cfg["round_trips"])
@@ -166,13 +186,6 @@ async def latency_figures(base: str, server: jup.JupyterServer, cfg: dict, site_
     raw["jup_rt"] = await jup_round_trips(server, cfg["round_trips"])
     profile["jup_rt_cpu_ms_per_run"] = memory.cpu_delta_ms(*raw["jup_rt"].pop("cpu"), cfg["round_trips"])
     profile["jup_rt_cpu_ms_per_run"]["client"] = round((time.process_time() - client) * 1000 / runs, 3)
-    print("5-epoch fits (playground, Jupyter, plain process, interleaved) ...", flush=True)
-    raw["pg_fit"], raw["jup_fit"], raw["plain_fit"] = [], [], []
-    for _ in range(cfg["fits"]):
-        raw["pg_fit"].append(await fit_in_session(base))
-        raw["jup_fit"].append(await jup_fit(server))
-        raw["plain_fit"].append(await asyncio.to_thread(fit_in_plain_process))
-    return raw, profile
 
 
 async def pool_lever(burst: int) -> list[float]:
@@ -219,138 +232,6 @@ async def run(cfg: dict, skip_jupyter_load: bool) -> dict:
     report["questions"] = completion.summarise(questions)
     report["table"] = table(report)
     return report
-
-
-def table(report: dict) -> list[dict]:
-    raw, pg_load, jup_load = report["raw"], report["pg_load"], report["jup_load"] or {}
-    rows = []
-
-    def add(figure, ours, theirs, unit, target=None, met=None, lower_is_better=True):
-        r = ratio(theirs, ours) if lower_is_better else ratio(ours, theirs)
-        rows.append(
-            {
-                "figure": figure,
-                "playground": ours,
-                "jupyter": theirs,
-                "unit": unit,
-                "ratio": r,
-                "target": target,
-                "met": met,
-            }
-        )
-
-    questions = report.get("questions")
-    if questions:
-        for when, target in (("idle", 50), ("during_fit", 100)):
-            ours, theirs = questions[when]["p95_ms"], questions[f"jupyter_{when}"]["p95_ms"]
-            label = f"completion/inspection, p95 ({when.replace('_', ' ')})"
-            add(label, ours, theirs, "ms", f"<= {target} ms", ours <= target)
-    pg_new, jup_new = summary_ms(raw["pg_new"]), summary_ms(raw["jup_new"])
-    add(
-        "new session -> first tensor, p50 (pool warm)",
-        pg_new["p50_ms"],
-        jup_new["p50_ms"],
-        "ms",
-        "<= 100 ms",
-        pg_new["p50_ms"] <= 100,
-    )
-    add("new session -> first tensor, p95 (pool warm)", pg_new["p95_ms"], jup_new["p95_ms"], "ms")
-    pg_b, jup_b = summary_ms(raw["pg_burst"]), summary_ms(raw["jup_burst"])
-    add(f"burst of {len(raw['pg_burst'])} new visitors, p50", pg_b["p50_ms"], jup_b["p50_ms"], "ms")
-    add(
-        f"burst of {len(raw['pg_burst'])} new visitors, p95",
-        pg_b["p95_ms"],
-        jup_b["p95_ms"],
-        "ms",
-        "<= 1000 ms",
-        pg_b["p95_ms"] <= 1000,
-    )
-    if raw.get("pg_burst_pool"):
-        pooled = summary_ms(raw["pg_burst_pool"])
-        add(f"  same burst, PLAYGROUND_POOL_SIZE={len(raw['pg_burst_pool'])}, p95", pooled["p95_ms"], None, "ms")
-    pg_rt, jup_rt = summary_ms(raw["pg_rt"]["done"]), summary_ms(raw["jup_rt"]["done"])
-    add(
-        "round trip of t + 10 to done/execute_reply, p50",
-        pg_rt["p50_ms"],
-        jup_rt["p50_ms"],
-        "ms",
-        "<= 3 ms",
-        pg_rt["p50_ms"] <= 3,
-    )
-    add("round trip of t + 10 to done/execute_reply, p95", pg_rt["p95_ms"], jup_rt["p95_ms"], "ms")
-    pg_res, jup_res = summary_ms(raw["pg_rt"]["result"]), summary_ms(raw["jup_rt"]["result"])
-    add("  of which the kernel's own elapsed_ms, p50", summary_ms(raw["pg_rt"]["kernel"])["p50_ms"], None, "ms")
-    add("round trip of t + 10 to result/execute_result, p50", pg_res["p50_ms"], jup_res["p50_ms"], "ms")
-    nodelay = raw.get("jup_nodelay_rt")
-    if nodelay:
-        add(
-            "  Jupyter with TCP_NODELAY on its websocket, p50",
-            pg_rt["p50_ms"],
-            summary_ms(nodelay["done"])["p50_ms"],
-            "ms",
-        )
-    plain = statistics.median(raw["plain_fit"])
-    pg_fit = statistics.median(s for s, _ in raw["pg_fit"]) / plain
-    jup_fit = statistics.median(s for s, _ in raw["jup_fit"]) / plain
-    add(
-        "5-epoch fit with progress / plain process",
-        round(pg_fit, 3),
-        round(jup_fit, 3),
-        "x",
-        "<= 1.03x",
-        pg_fit <= 1.03,
-    )
-    pss_pg, pss_jup = pg_load.get("pss_per_session_mb"), jup_load.get("pss_per_session_mb")
-    add(
-        "memory per idle session holding a tensor (PSS)",
-        pss_pg,
-        pss_jup,
-        "MB",
-        "<= 60 MB",
-        pss_pg is not None and pss_pg <= 60,
-    )
-    add(
-        "  drop in MemAvailable per session",
-        pg_load.get("available_drop_per_session_mb"),
-        jup_load.get("available_drop_per_session_mb"),
-        "MB",
-    )
-    add(
-        "idle sessions that fit in available memory (by PSS)",
-        pg_load.get("fit_in_available_memory"),
-        jup_load.get("fit_in_available_memory"),
-        "sessions",
-        ">= 200",
-        (pg_load.get("fit_in_available_memory") or 0) >= 200,
-        lower_is_better=False,
-    )
-    add(
-        "concurrent active sessions answering with p95 < 1 s",
-        pg_load.get("capacity"),
-        jup_load.get("capacity"),
-        "sessions",
-        lower_is_better=False,
-    )
-    return rows
-
-
-def print_table(rows: list[dict]) -> None:
-    print()
-    print(f"{'figure':<54} {'playground':>12} {'jupyter':>12} {'ratio':>8}  target")
-    for row in rows:
-        ours, theirs = fmt(row["playground"], row["unit"]), fmt(row["jupyter"], row["unit"])
-        r = f"{row['ratio']:.1f}x" if row["ratio"] is not None else "-"
-        target = row["target"] or ""
-        if row["met"] is not None:
-            target += " met" if row["met"] else " MISSED"
-        print(f"{row['figure']:<54} {ours:>12} {theirs:>12} {r:>8}  {target}")
-
-
-def fmt(value, unit: str) -> str:
-    if value is None:
-        return "-"
-    number = f"{value:.3g}" if isinstance(value, float) and value < 10 else f"{value:.0f}"
-    return f"{number} {unit}"
 
 
 def main() -> None:
