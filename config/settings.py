@@ -76,6 +76,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Proxies whose X-Forwarded-For is believed (playground/clients.py); uvicorn is started with the
 # same list (Makefile). Empty: the client's address is the socket's, whatever headers say.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+# An IPv6 client is counted by its network for every per-address limit (playground/clients.py).
+PLAYGROUND_IPV6_PREFIX = env_int("PLAYGROUND_IPV6_PREFIX", 64)
+if not 1 <= PLAYGROUND_IPV6_PREFIX <= 128:
+    raise ValueError(f"PLAYGROUND_IPV6_PREFIX must be 1 to 128, got {PLAYGROUND_IPV6_PREFIX}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -117,6 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "playground.views.hint_sentences",
             ],
         },
     },
@@ -177,6 +182,10 @@ else:
 
 PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", not REDIS_URL)
 PLAYGROUND_KERNELHOST_CHANNEL = env_str("PLAYGROUND_KERNELHOST_CHANNEL", "kernelhost")
+
+# Each API endpoint checks its own, smaller limit on Content-Length before reading a body and
+# answers a JSON 413 (playground/edge.py); this is only the ceiling of what Django will read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -21,6 +21,8 @@ from . import protocol
 
 CHUNK_BYTES = 256 * 1024  # raw bytes per `files_chunk`: ~350 KB of base64, well under 1 MiB
 MAX_NAME_BYTES = 255
+# Right-to-left override and its kin show a name as another (`gpj.exe` as `exe.jpg`).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class FileRefused(Exception):
@@ -35,8 +37,10 @@ def check_name(name: object) -> str:
         raise FileRefused("bad_name", "A file name is needed.")
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
         raise FileRefused("bad_name", f"{name!r} is not a plain file name: no slashes, no '..', no leading dot.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in name) or len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES:
-        raise FileRefused("bad_name", "File names may not contain control characters or exceed 255 bytes.")
+    if any(ord(c) < 32 or ord(c) == 127 or c in BIDI_CONTROLS for c in name):
+        raise FileRefused("bad_name", "File names may not contain control characters (bidirectional ones included).")
+    if len(name.encode("utf-8", "replace")) > MAX_NAME_BYTES:
+        raise FileRefused("bad_name", "File names may not exceed 255 bytes.")
     return name
 
 

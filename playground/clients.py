@@ -30,12 +30,24 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def client_address(source: HttpRequest | Mapping[str, Any]) -> str:
-    """The address to count this client under: a request's or an ASGI scope's."""
+    """The address to count this client under: a request's or an ASGI scope's. An IPv6 client
+    is counted by its network (PLAYGROUND_IPV6_PREFIX, /64 by default): one subscriber gets a
+    whole /64 and could otherwise be a new client at every request."""
     peer, forwarded = _peer_and_forwarded(source)
     networks = trusted_networks(tuple(settings.TRUSTED_PROXIES))
-    if not networks or not _is_trusted(peer, networks):
-        return peer
-    return _from_forwarded(forwarded, networks) or peer
+    if networks and _is_trusted(peer, networks):
+        return counted(_from_forwarded(forwarded, networks) or peer)
+    return counted(peer)
+
+
+def counted(address: str) -> str:
+    """`address` as clients are counted: IPv4 as it is, IPv6 as its network's prefix."""
+    parsed = _parse(address)
+    if not isinstance(parsed, ipaddress.IPv6Address):
+        return address
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, settings.PLAYGROUND_IPV6_PREFIX), strict=False))
 
 
 def _peer_and_forwarded(source: HttpRequest | Mapping[str, Any]) -> tuple[str, str]:

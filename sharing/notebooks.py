@@ -11,19 +11,30 @@ printed before each value ahead of it).
 
 from __future__ import annotations
 
+import json
 import re
 
 import nbformat
 from nbformat import v4
 
+from kernel_runtime.protocol import MessageError, loads
+
+from .outputs import BadOutputs, clean_outputs
+
 MARKER = re.compile(r"#\s*%%")
 IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras"
 IMPORTS_TAG = "playground-imports"
-MAX_NOTEBOOK_BYTES = 4 << 20  # an uploaded .ipynb: code and outputs, which are dropped
+MAX_NOTEBOOK_BYTES = 4 << 20  # an uploaded .ipynb, or the cells sent to make one
+MAX_CELLS = 1000  # cells of a notebook read or written; Colab's longest teaching notebooks have a few hundred
+MAX_PROBLEM_CHARS = 300  # of a value quoted in an error: an answer, and a log line, stay small
 
 
 class NotNotebook(ValueError):
     """The upload is not a notebook nbformat can read; says why."""
+
+
+class TooLarge(NotNotebook):
+    """A notebook over one of the limits; says which."""
 
 
 def split_cells(code: str) -> list[str]:
@@ -105,21 +116,81 @@ def _numbered(output: nbformat.NotebookNode, count: int) -> nbformat.NotebookNod
 def from_notebook(text: str | bytes) -> str:
     """The code of an .ipynb: code cells under `# %%` lines, markdown cells as comments."""
     if len(text) > MAX_NOTEBOOK_BYTES:
-        raise NotNotebook(f"The notebook is over {MAX_NOTEBOOK_BYTES >> 20} MiB.")
+        raise TooLarge(f"The notebook is over {MAX_NOTEBOOK_BYTES >> 20} MiB.")
+    data = _parse(text, "This is not a notebook")
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list):
+        raise NotNotebook("This is not a notebook: it has no list of cells.")
+    _check_count(len(cells))
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several kinds (NotJSONError, ValidationError, KeyError, ...)
-        raise NotNotebook(f"This is not a notebook nbformat can read ({type(exc).__name__}).") from None
+        raise NotNotebook(f"This is not a notebook nbformat can read: {_short(exc)}") from None
     parts = []
-    for cell in notebook.cells:
-        if IMPORTS_TAG in cell.get("metadata", {}).get("tags", []):
+    for number, cell in enumerate(notebook.cells, 1):
+        source = cell.get("source")
+        if not isinstance(source, str):
+            raise NotNotebook(f"Cell {number}'s source is not text.")
+        if IMPORTS_TAG in _tags(cell):
             continue
-        if cell.cell_type == "markdown":
-            comments = "\n".join(("# " + line).rstrip() for line in cell.source.split("\n"))
+        if cell.get("cell_type") == "markdown":
+            comments = "\n".join(("# " + line).rstrip() for line in source.split("\n"))
             parts.append("# %% [markdown]\n" + comments)
-        elif cell.cell_type == "code":  # the first needs no marker: nothing comes before it
-            parts.append(cell.source if not parts or MARKER.match(cell.source) else "# %%\n" + cell.source)
+        elif cell.get("cell_type") == "code":  # the first needs no marker: nothing comes before it
+            parts.append(source if not parts or MARKER.match(source) else "# %%\n" + source)
     return "\n".join(parts)
+
+
+def notebook_text(chunks: list[tuple[str, list[dict] | None]]) -> str:
+    """to_notebook as the .ipynb file's text."""
+    _check_count(sum(len(split_cells(code)) for code, _ in chunks))
+    return json.dumps(to_notebook(chunks), indent=1, ensure_ascii=False)
+
+
+def cells_to_notebook(body: bytes, max_code_bytes: int, max_output_bytes: int) -> str:
+    """POST /api/notebook's body ({"cells": [{"code", "outputs"?}, ...]}) as an .ipynb's text."""
+    data = _parse(body, "The body is not JSON this site reads")
+    cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(cells, list) or not cells or not all(isinstance(cell, dict) for cell in cells):
+        raise NotNotebook('The body must be {"cells": [{"code": "...", "outputs": [...]}, ...]}.')
+    _check_count(len(cells))
+    chunks, size = [], 0
+    for number, cell in enumerate(cells, 1):
+        code = cell.get("code")
+        if not isinstance(code, str):
+            raise NotNotebook(f'Cell {number} needs "code", a string.')
+        size += len(code.encode())
+        try:
+            outputs, _ = clean_outputs(cell.get("outputs"), max_output_bytes)
+        except BadOutputs as exc:
+            raise NotNotebook(f"Cell {number}: {_short(exc)}") from None
+        chunks.append((code.replace("\r\n", "\n"), outputs if cell.get("outputs") is not None else None))
+    if size > max_code_bytes:
+        raise TooLarge(f"The code is over {max_code_bytes // 1024} KiB.")
+    return notebook_text(chunks)
+
+
+def _parse(text: str | bytes, problem: str) -> object:
+    try:
+        return loads(text)
+    except MessageError as exc:
+        raise NotNotebook(f"{problem}: {_short(exc)}") from None
+
+
+def _check_count(cells: int) -> None:
+    if cells > MAX_CELLS:
+        raise TooLarge(f"The notebook has {cells:,} cells; the limit is {MAX_CELLS:,}.")
+
+
+def _tags(cell: dict) -> list:
+    metadata = cell.get("metadata")
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return tags if isinstance(tags, list) else []
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).split("\n", 1)[0] or type(exc).__name__
+    return text if len(text) <= MAX_PROBLEM_CHARS else text[:MAX_PROBLEM_CHARS] + "…"
 
 
 def to_script(code: str) -> str:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from config.env import dataclass_from_env
+from kernel_runtime.files import BIDI_CONTROLS
 from playground import messages
 
 from .outputs import BadOutputs, clean_outputs
@@ -38,7 +39,9 @@ class SnippetLimits:
     creates_per_window: int = 30
     """Snippets one client (IP address) may create per window before getting 429."""
     rate_window_s: int = 600
-    """The rate-limit window, in seconds."""
+    """The rate-limit window of creates_per_window, in seconds."""
+    conversions_per_minute: int = 60
+    """Notebook conversions (POST /api/notebook, /api/notebook/code) per client address and minute."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -143,13 +146,18 @@ def _code(code: object, max_code_bytes: int) -> str:
 _TITLE_SPACE = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
+# Bidirectional controls (right-to-left override and its kin) make a title read as something it
+# is not (`exe.txt` shown as `txt.exe`); a title has no use for them, so they are dropped.
+NO_BIDI_CONTROLS = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
 def clean_title(title: object) -> str:
-    """One line, trimmed, at most MAX_TITLE_CHARS; a missing title is ""."""
+    """One line, trimmed, without bidirectional controls, at most MAX_TITLE_CHARS; a missing title is ""."""
     if title is None:
         return ""
     if not isinstance(title, str):
         raise SubmissionError(400, '"title" must be a string.')
-    title = _TITLE_SPACE.sub(" ", title).strip()
+    title = _TITLE_SPACE.sub(" ", title.translate(NO_BIDI_CONTROLS)).strip()
     if len(title) > MAX_TITLE_CHARS:
         raise SubmissionError(400, f'"title" is over {MAX_TITLE_CHARS} characters.')
     return title

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 from csp.decorators import csp_replace
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kernels.apps import kernel_limits
 from playground import ratelimit
 from playground.clients import ensure_issued_session
+from playground.edge import Refused, check_same_site, json_error, read_body
 
 from .apps import snippet_limits
 from .models import Snippet
@@ -33,25 +33,29 @@ DESCRIPTION_CHARS = 200
 # ---------- API ----------
 
 
-# No CSRF token, as with the Go playground's /share: a script shares in one request. A forged
-# cross-site POST could only create an anonymous, immutable snippet: it reads and changes
-# nothing of the visitor's session (docs/api.md). The rate limit still applies.
+# No CSRF token, as with the Go playground's /share: a script shares in one request. A browser can
+# post here only from this site's pages: JSON only (a cross-site form cannot send it without a
+# preflight) and no foreign Origin (playground/edge.py). The rate limit still applies.
 @csrf_exempt
 @require_POST
 def api_create(request: HttpRequest) -> JsonResponse:
     limits = snippet_limits()
-    wait = ratelimit.hit(
-        f"snippet-create:{ratelimit.client_key(request)}", limits.creates_per_window, limits.rate_window_s
-    )
-    if wait is not None:
-        return _json_error(429, f"Too many snippets shared from here; try again in {wait} s.", retry_after=wait)
     try:
-        submission = parse_submission(_body(request), kernel_limits().max_code_bytes, limits)
+        check_same_site(request)
+        wait = ratelimit.hit(
+            f"snippet-create:{ratelimit.client_key(request)}", limits.creates_per_window, limits.rate_window_s
+        )
+        if wait is not None:
+            raise Refused(429, f"Too many snippets shared from here; try again in {wait} s.", retry_after=wait)
+        body = read_body(request, limits.max_request_bytes)
+        submission = parse_submission(body, kernel_limits().max_code_bytes, limits)
         snippet, created = Snippet.objects.create_or_get(submission)
+    except Refused as exc:
+        return exc.response()
     except SubmissionError as exc:
-        return _json_error(exc.status, str(exc))
+        return json_error(exc.status, str(exc))
     if snippet.is_removed:
-        return _json_error(410, "This content was removed by the moderators; it cannot be shared again.")
+        return json_error(410, "This content was removed by the moderators; it cannot be shared again.")
     return JsonResponse({"id": snippet.id, "url": snippet.get_absolute_url()}, status=201 if created else 200)
 
 
@@ -59,27 +63,10 @@ def api_create(request: HttpRequest) -> JsonResponse:
 def api_detail(request: HttpRequest, snippet_id: str) -> JsonResponse:
     snippet = _find(snippet_id)
     if snippet is None:
-        return _json_error(404, f"There is no snippet {snippet_id!r}.")
+        return json_error(404, f"There is no snippet {snippet_id!r}.")
     if snippet.is_removed:
-        return _json_error(410, "This snippet was removed by the moderators.")
+        return json_error(410, "This snippet was removed by the moderators.")
     return JsonResponse(snippet.as_json(), json_dumps_params={"ensure_ascii": False})
-
-
-def _body(request: HttpRequest) -> bytes:
-    limit = snippet_limits().max_request_bytes
-    if int(request.headers.get("Content-Length") or 0) > limit:
-        raise SubmissionError(413, f"The request is over {limit} bytes.")
-    try:
-        return request.body
-    except RequestDataTooBig:
-        raise SubmissionError(413, "The request is too large.") from None
-
-
-def _json_error(status: int, message: str, retry_after: int | None = None) -> JsonResponse:
-    response = JsonResponse({"error": message}, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
 
 
 # ---------- pages ----------
@@ -91,7 +78,7 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
         return snippet_embed(request, snippet_id)
     snippet = _find(snippet_id, with_parent=True)
     if snippet is None or snippet.is_removed:
-        return _gone(request, snippet_id, snippet)
+        return gone(request, snippet_id, snippet)
     # As on /: the session cookie binds this browser to its kernel once Run is pressed.
     ensure_issued_session(request)
     return render(request, "sharing/snippet.html", _context(request, snippet))
@@ -103,7 +90,7 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
 def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
     snippet = _find(snippet_id)
     if snippet is None or snippet.is_removed:
-        return _gone(request, snippet_id, snippet, template="sharing/embed_gone.html")
+        return gone(request, snippet_id, snippet, template="sharing/embed_gone.html")
     response = render(request, "sharing/embed.html", _context(request, snippet))
     patch_cache_control(response, public=True, max_age=EMBED_MAX_AGE_S)
     return response
@@ -116,7 +103,11 @@ def _find(snippet_id: str, with_parent: bool = False) -> Snippet | None:
     return snippets.filter(pk=snippet_id).first()
 
 
-def _gone(request: HttpRequest, snippet_id: str, snippet: Snippet | None, template: str = "sharing/snippet_gone.html"):
+async def afind(snippet_id: str) -> Snippet | None:
+    return await Snippet.objects.filter(pk=snippet_id).afirst() if _well_formed(snippet_id) else None
+
+
+def gone(request: HttpRequest, snippet_id: str, snippet: Snippet | None, template: str = "sharing/snippet_gone.html"):
     """404 for an unknown id (with what may be wrong with the link), 410 for a removed snippet."""
     context = {"snippet_id": snippet_id, "removed": snippet is not None, "id_pattern_ok": _well_formed(snippet_id)}
     return render(request, template, context, status=410 if snippet is not None else 404)
