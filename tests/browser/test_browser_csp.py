@@ -1,22 +1,13 @@
 """The Content-Security-Policy in a real browser (Debian's Chromium, Playwright): the browser
 tests' check catches a violation, and the page's websocket connects under the policy."""
 
-# ruff: noqa: F811 (the browser and site fixtures are parameters named like the imported fixtures)
-
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from tests.test_browser import (  # and its Chromium check; browser and site are fixtures
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    browser,  # noqa: F401
-    fail_on_csp_violations,
-    set_code,
-    site,  # noqa: F401
-)
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, set_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,7 +1,6 @@
 """The editor knows the session, in a real browser: completion, signatures, docs and value cards from the
 live kernel, `# %%` cells with Shift+Enter, and notebooks downloaded and opened again."""
 
-# ruff: noqa: F811 (the page and site fixtures are parameters named like the imported fixtures)
 from __future__ import annotations
 
 import json
@@ -10,20 +9,13 @@ import re
 import nbformat
 import pytest
 
-from bench.site import running_site
-from tests.test_browser import get_code, page, run_code, set_code  # noqa: F401
+from tests.browser.support import get_code, run_code, set_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 TENSOR = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"
 HINTS = ".CodeMirror-hints"
 TIP = ".cm-tip:not([hidden])"
-
-
-@pytest.fixture(scope="module")
-def site():
-    with running_site({"PLAYGROUND_MAX_KERNELS_PER_CLIENT": "50"}, quiet=True) as base:
-        yield base
 
 
 async def define_tensor(page) -> None:

@@ -2,34 +2,16 @@
 panel, the examples gallery, the Variables panel and the Spanish interface. Screenshots of the
 main states are saved in docs/screenshots/."""
 
-# ruff: noqa: F811 (the page and site fixtures are parameters named like the imported fixtures)
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
-from bench.site import running_site
-from tests.test_browser import (  # noqa: F401
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    fail_on_csp_violations,
-    get_code,
-    page,
-    run_code,
-    set_code,
-)
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, get_code, run_code, set_code
+from tests.support import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def site():
-    # Every test is a new browser, so a new session and kernel, all from 127.0.0.1.
-    with running_site({"PLAYGROUND_MAX_KERNELS_PER_CLIENT": "50"}, quiet=True) as base:
-        yield base
+SHOTS = ROOT / "docs" / "screenshots"
 
 
 async def screenshot(page, name: str) -> None:

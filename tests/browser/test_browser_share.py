@@ -1,21 +1,13 @@
 """Sharing by link in a real browser (Debian's Chromium, Playwright) against the real site:
 Share -> link copied -> the link opens with the recorded outputs and no session until Run."""
 
-# ruff: noqa: F811 (the browser and site fixtures are parameters named like the imported fixtures)
-
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.test_browser import (  # and its Chromium check; browser and site are fixtures
-    browser,  # noqa: F401
-    fail_on_csp_violations,
-    get_code,
-    set_code,
-    site,  # noqa: F401
-)
+from tests.browser.support import fail_on_csp_violations, get_code, set_code
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

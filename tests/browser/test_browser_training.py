@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.site import running_site
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, fail_on_csp_violations, run_code
+from tests.browser.support import run_code
+from tests.support import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-EXAMPLE = Path(__file__).resolve().parent.parent / "playground" / "examples" / "en" / "06-huber.py"
+SHOTS = ROOT / "docs" / "screenshots"
+EXAMPLE = ROOT / "playground" / "examples" / "en" / "06-huber.py"
 DATA = """
 X = np.random.default_rng(0).uniform(-2, 2, size=(160, 1)).astype("float32")
 y = 3 * X + 2
@@ -33,28 +33,10 @@ def fit(lr: float, epochs: int) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def site():
-    with running_site({"PLAYGROUND_MAX_KERNELS_PER_CLIENT": "50"}, quiet=True) as base:
-        yield base
-
-
 @pytest.fixture
-async def page(site):
-    """As tests/test_browser.py's, with more time for the kernel: its fits load the machine."""
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await fail_on_csp_violations(page, errors)
-        await page.goto(site + "/")
-        await page.wait_for_selector("#run:not([disabled])", timeout=120_000)
-        yield page
-        assert errors == [], f"the page raised: {errors}"
-        await browser.close()
+def page_ready_ms() -> int:
+    """The page fixture's wait (tests/browser/conftest.py), with more time: these fits load the machine."""
+    return 120_000
 
 
 async def run_to_the_end(page, code: str) -> None:

@@ -7,14 +7,14 @@ import dataclasses
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from config import settings as site_settings
 from kernels.limits import Limits, env_name, limits_from_env
+from tests.support import ROOT
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = ROOT / "README.md"
 
 
 def test_every_limit_is_listed_in_the_readme_with_its_variable():

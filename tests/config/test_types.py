@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mypy import api
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def type_errors(code: str, folder: Path) -> str:

@@ -21,12 +21,13 @@ import redis
 from cryptography.fernet import Fernet
 
 from bench.cluster import Cluster
-from bench.site import ROOT, connect, next_message, session_cookie
+from bench.site import connect, next_message, session_cookie
 from kernels import bus
 from kernels.placement import RedisPlacement
 from kernels.redis_layer import ResilientRedisChannelLayer
+from tests.support import ROOT
 
-# Marked like tests/test_cluster.py: slow, and skipped where redis-server is missing.
+# Marked like test_cluster.py: slow, and skipped where redis-server is missing.
 needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
 PREFIX = "playground"  # CHANNEL_LAYERS' "prefix": every channel's Redis key starts with it

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BusClient
 
 from kernels.gpu import CONTEXT_OVERHEAD_MB, CONTROL_NODES, GpuInventory, _parse_simulated, parse_inventory
+from tests.support import BusClient
 
 
 def inventory(spec: str, slice_mb: int = 2048) -> GpuInventory:

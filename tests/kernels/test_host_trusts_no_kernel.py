@@ -9,8 +9,8 @@ import contextlib
 import dataclasses
 
 import pytest
-from conftest import BusClient, session_with_limits
-from test_sandbox import attacker, neighbour  # noqa: F401  (fixtures)
+
+from tests.support import BusClient, session_with_limits
 
 pytestmark = pytest.mark.slow
 
@@ -69,24 +69,20 @@ async def attacker_with_limits(kernel_host, **changes):
         yield session
 
 
-def stderr(run) -> str:
-    return "".join(m["text"] for m in run.of("stream") if m["name"] == "stderr")
-
-
 def stdout_bytes(run) -> int:
     return sum(len(m["text"].encode()) for m in run.of("stream") if m["name"] == "stdout")
 
 
-async def test_output_sent_straight_through_the_link_is_capped_by_the_host(kernel_host, neighbour):  # noqa: F811
+async def test_output_sent_straight_through_the_link_is_capped_by_the_host(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
         run = await session.run(FLOOD.format(times=6))
         assert stdout_bytes(run) <= 64 * 1024
-        assert "PLAYGROUND_OUTPUT_BYTES_PER_RUN" in stderr(run)
+        assert "PLAYGROUND_OUTPUT_BYTES_PER_RUN" in run.stderr
         assert run.done["ok"] is True
         assert (await session.run("1 + 1")).results[1]["repr"] == "2"  # the kernel goes on
 
 
-async def test_output_far_past_the_limit_ends_the_kernel_and_says_why(kernel_host, neighbour):  # noqa: F811
+async def test_output_far_past_the_limit_ends_the_kernel_and_says_why(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, output_bytes_per_run=64 * 1024) as session:
         run = await session.run(FLOOD.format(times=40))
         assert run.error["ename"] == "KernelDied"
@@ -95,7 +91,7 @@ async def test_output_far_past_the_limit_ends_the_kernel_and_says_why(kernel_hos
         assert (await session.run("1 + 1")).results[1]["repr"] == "2"  # a new kernel
 
 
-async def test_messages_without_an_id_are_rate_limited_too(kernel_host, neighbour):  # noqa: F811
+async def test_messages_without_an_id_are_rate_limited_too(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, max_messages_per_s=100) as session:
         run = await session.run(ID_LESS_FLOOD)
         assert run.done["ok"] is True
@@ -109,7 +105,7 @@ async def test_messages_without_an_id_are_rate_limited_too(kernel_host, neighbou
         assert idle_streams <= 110
 
 
-async def test_a_forged_done_frees_nothing_the_code_goes_on_counting_and_is_ended(kernel_host, neighbour):  # noqa: F811
+async def test_a_forged_done_frees_nothing_the_code_goes_on_counting_and_is_ended(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
         run = await session.run(FORGED_DONE)
         assert run.done["ok"] is True  # the host believed it: the run looked over
@@ -117,7 +113,7 @@ async def test_a_forged_done_frees_nothing_the_code_goes_on_counting_and_is_ende
         assert "PLAYGROUND_IDLE_CPU_SECONDS" in dead["reason"]
 
 
-async def test_threads_left_running_after_a_run_are_ended_past_the_idle_cpu_budget(kernel_host, neighbour):  # noqa: F811
+async def test_threads_left_running_after_a_run_are_ended_past_the_idle_cpu_budget(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, idle_cpu_seconds=1.0) as session:
         assert (await session.run(LEFTOVER_THREAD)).done["ok"]
         dead = await session.wait_status(lambda s: s["state"] == "dead", timeout=30)
@@ -128,26 +124,26 @@ async def test_threads_left_running_after_a_run_are_ended_past_the_idle_cpu_budg
 FORK_SLEEPER = "import os, time\npid = os.fork()\nif pid == 0:\n    time.sleep(1000)\n    os._exit(0)\n"
 
 
-async def test_processes_a_run_started_end_with_the_run(kernel, neighbour):  # noqa: F811
+async def test_processes_a_run_started_end_with_the_run(kernel, neighbour):
     assert (await kernel.run(FORK_SLEEPER)).done["ok"]
     run = await kernel.run("import time\ntime.sleep(0.2)\nos.waitpid(pid, 0)[1] & 0x7f")
     assert run.results[3]["repr"] == "9"  # SIGKILL, from the host
 
 
-async def test_a_documented_line_keeps_the_processes_of_a_run(kernel, neighbour):  # noqa: F811
+async def test_a_documented_line_keeps_the_processes_of_a_run(kernel, neighbour):
     assert (await kernel.run("# playground: keep processes\n" + FORK_SLEEPER)).done["ok"]
     run = await kernel.run("import time\ntime.sleep(0.2)\nos.waitpid(pid, os.WNOHANG)")
     assert run.results[3]["repr"] == "(0, 0)"  # still running
     await kernel.run("os.kill(pid, 9)")
 
 
-async def test_cpu_burnt_by_children_counts_against_the_run(kernel_host, neighbour):  # noqa: F811
+async def test_cpu_burnt_by_children_counts_against_the_run(kernel_host, neighbour):
     async with attacker_with_limits(kernel_host, cpu_seconds_per_run=2.0) as session:
         run = await session.run(SPINNING_CHILDREN.format(sleep=60))
         assert run.done["stopped_by"] == {"limit": "cpu_seconds_per_run", "value": 2.0}
 
 
-async def test_a_kernel_gets_at_most_the_cpu_quota_an_operator_sets(kernel_host, kernel, neighbour):  # noqa: F811
+async def test_a_kernel_gets_at_most_the_cpu_quota_an_operator_sets(kernel_host, kernel, neighbour):
     process = kernel_host.sessions[kernel.owner].process
     process.cgroup.cap_cpu(0.5)  # what PLAYGROUND_CPU_CORES_PER_KERNEL=0.5 gives each new kernel
     before = process.cpu_seconds()
@@ -156,14 +152,14 @@ async def test_a_kernel_gets_at_most_the_cpu_quota_an_operator_sets(kernel_host,
     assert used < 2 * 0.5 + 0.3  # two children spinning for 2 s, capped at half a core (uncapped: ~4 s)
 
 
-async def test_a_deeply_nested_line_ends_the_kernel_with_a_reason_not_a_hang(kernel, neighbour):  # noqa: F811
+async def test_a_deeply_nested_line_ends_the_kernel_with_a_reason_not_a_hang(kernel, neighbour):
     await kernel.run(FIND_LINK)
     run = await kernel.run(DEEP_LINE, timeout=30)
     assert run.error["ename"] == "KernelDied" and "nested deeper than" in run.error["evalue"]
     assert (await kernel.run("1 + 1")).results[1]["repr"] == "2"
 
 
-async def test_messages_for_another_run_and_a_second_done_never_reach_the_page(kernel, neighbour):  # noqa: F811
+async def test_messages_for_another_run_and_a_second_done_never_reach_the_page(kernel, neighbour):
     await kernel.run(FIND_LINK)
     code = (
         "value = {'kind': 'text', 'repr': 'forged'}\n"

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from test_sandbox import attacker, neighbour, outcome  # noqa: F401  (fixtures, shared)
 
 from kernels import uids
 from kernels.apps import kernel_limits, sandbox_settings
+from tests.support import outcome
 
 LIBC = "import ctypes, errno\nlibc = ctypes.CDLL(None, use_errno=True)\n"
 LAST_ERRNO = "errno.errorcode.get(ctypes.get_errno())"
@@ -22,7 +22,7 @@ async def other(client_factory):
 
 
 @pytest.mark.slow
-async def test_a_terminal_opened_in_one_session_cannot_be_opened_from_another(attacker, other):  # noqa: F811
+async def test_a_terminal_opened_in_one_session_cannot_be_opened_from_another(attacker, other):
     code = "import os\nm, s = os.openpty()\nos.write(m, b'SECRET\\n')\nos.ttyname(s)"
     terminal = (await outcome(attacker, code)).strip("'")
     assert terminal.startswith("/dev/pts/")
@@ -34,7 +34,7 @@ async def test_a_terminal_opened_in_one_session_cannot_be_opened_from_another(at
 
 
 @pytest.mark.slow
-async def test_two_kernels_run_as_two_different_uids_from_the_configured_range(attacker, other):  # noqa: F811
+async def test_two_kernels_run_as_two_different_uids_from_the_configured_range(attacker, other):
     first = int(await outcome(attacker, "import os\nos.getuid()"))
     second = int(await outcome(other, "import os\nos.getuid()"))
     assert first != second
@@ -42,7 +42,7 @@ async def test_two_kernels_run_as_two_different_uids_from_the_configured_range(a
 
 
 @pytest.mark.slow
-async def test_exhausting_inotify_instances_in_one_kernel_leaves_them_to_another(attacker, other):  # noqa: F811
+async def test_exhausting_inotify_instances_in_one_kernel_leaves_them_to_another(attacker, other):
     hoard = LIBC + "held = []\nwhile (fd := libc.inotify_init1(0)) >= 0:\n    held.append(fd)\n"
     count, error = eval(await outcome(attacker, hoard + f"len(held), {LAST_ERRNO}"))
     assert error == "EMFILE" and count > 0  # the per-user limit, reached
@@ -63,7 +63,7 @@ async def test_exhausting_inotify_instances_in_one_kernel_leaves_them_to_another
     ],
     ids=["io_uring_setup", "userfaultfd", "perf_event_open", "memfd_create", "execveat", "shm_exec", "unlisted"],
 )
-async def test_syscalls_off_the_allowlist_are_refused(attacker, call):  # noqa: F811
+async def test_syscalls_off_the_allowlist_are_refused(attacker, call):
     assert await outcome(attacker, f"{LIBC}r = {call}\nr, {LAST_ERRNO}") == "(-1, 'EPERM')"
 
 
@@ -73,27 +73,27 @@ async def test_syscalls_off_the_allowlist_are_refused(attacker, call):  # noqa: 
     ["socket.AF_INET", "socket.AF_INET6", "socket.AF_NETLINK", "socket.AF_PACKET", "40"],
     ids=["inet", "inet6", "netlink", "packet", "vsock"],
 )
-async def test_only_local_unix_sockets_can_be_made(attacker, family):  # noqa: F811
+async def test_only_local_unix_sockets_can_be_made(attacker, family):
     made = await outcome(attacker, f"import socket\nsocket.socket({family}, socket.SOCK_DGRAM)")
     assert made.startswith("PermissionError"), made
     assert await outcome(attacker, "a, b = socket.socketpair()\na.send(b'x')\nb.recv(1)") == "b'x'"
 
 
 @pytest.mark.slow
-async def test_a_memory_file_cannot_be_made_to_load_or_run_code(attacker):  # noqa: F811
+async def test_a_memory_file_cannot_be_made_to_load_or_run_code(attacker):
     assert (await outcome(attacker, "import os\nos.memfd_create('lib')")).startswith("PermissionError")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", ["/scratch", "/tmp", "/dev/shm"])
-async def test_a_program_written_by_the_kernel_cannot_be_run(attacker, folder):  # noqa: F811
+async def test_a_program_written_by_the_kernel_cannot_be_run(attacker, folder):
     code = f"import shutil, subprocess\nshutil.copy('/usr/bin/true', '{folder}/evil')\n"
     code += f"import os\nos.chmod('{folder}/evil', 0o755)\nsubprocess.run(['{folder}/evil'])"
     assert (await outcome(attacker, code)).startswith("PermissionError")
 
 
 @pytest.mark.slow
-async def test_proc_meminfo_shows_the_kernels_own_memory_limit(attacker):  # noqa: F811
+async def test_proc_meminfo_shows_the_kernels_own_memory_limit(attacker):
     fields = "dict(l.split(':') for l in open('/proc/meminfo'))"
     total, available = eval(await outcome(attacker, f"m = {fields}\nm['MemTotal'].strip(), m['MemAvailable'].strip()"))
     limit_kb = kernel_limits().memory_bytes // 1024
@@ -102,7 +102,7 @@ async def test_proc_meminfo_shows_the_kernels_own_memory_limit(attacker):  # noq
 
 
 @pytest.mark.slow
-async def test_the_kernels_dev_holds_only_what_a_kernel_needs_and_is_read_only(attacker):  # noqa: F811
+async def test_the_kernels_dev_holds_only_what_a_kernel_needs_and_is_read_only(attacker):
     listing = eval(await outcome(attacker, "import os\nsorted(os.listdir('/dev'))"))
     assert set(listing) <= {"fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout"} | {
         "tty",

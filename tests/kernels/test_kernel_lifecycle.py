@@ -8,9 +8,9 @@ import os
 import time
 
 import pytest
-from conftest import SERVER_ENVIRONMENT
 
 from kernels import sandbox
+from tests.support import SERVER_ENVIRONMENT, BusClient
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +42,6 @@ async def test_a_new_websocket_of_the_same_session_reattaches_to_the_same_kernel
 
 
 async def test_status_on_attach_names_the_kernel_versions_and_device(kernel_host):
-    from conftest import BusClient
-
     client = BusClient()
     status = await client.attach()
     assert status["state"] == "idle"
@@ -201,8 +199,6 @@ async def test_idle_kernels_are_culled_and_the_session_is_told_why(kernel, kerne
 
 
 async def test_a_full_host_whose_kernels_all_run_refuses_and_says_which_limit(kernel_host):
-    from conftest import BusClient
-
     pool = kernel_host.pool
     if pool._refill is not None:
         await pool._refill  # a refill in flight would hand out a kernel despite the limit

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BusClient, session_with_limits
+
+from tests.support import BusClient, session_with_limits
 
 pytestmark = pytest.mark.slow
-
-
-def stderr(run) -> str:
-    return "".join(m["text"] for m in run.of("stream") if m["name"] == "stderr")
 
 
 async def test_cpu_time_per_run_is_warned_about_then_stopped(kernel_host):
     async with session_with_limits(kernel_host, cpu_seconds_per_run=2.0) as session:
         run = await session.run("while True:\n    pass")
-        assert "of its 2 s CPU-time limit; it will be stopped then" in stderr(run)
-        assert "stopped: this run reached its CPU-time limit of 2 s (PLAYGROUND_CPU_SECONDS_PER_RUN)" in stderr(run)
+        assert "of its 2 s CPU-time limit; it will be stopped then" in run.stderr
+        assert "stopped: this run reached its CPU-time limit of 2 s (PLAYGROUND_CPU_SECONDS_PER_RUN)" in run.stderr
         assert run.done["stopped_by"] == {"limit": "cpu_seconds_per_run", "value": 2.0}
         assert run.error["ename"] == "KeyboardInterrupt"
         assert (await session.run("1 + 1")).results[1]["repr"] == "2"  # the session goes on
@@ -25,7 +22,7 @@ async def test_cpu_time_per_run_is_warned_about_then_stopped(kernel_host):
 async def test_wall_time_per_run_is_stopped_even_when_idle(kernel_host):
     async with session_with_limits(kernel_host, wall_seconds_per_run=1.5) as session:
         run = await session.run("import time\ntime.sleep(60)")
-        assert "time limit of 1.5 s (PLAYGROUND_WALL_SECONDS_PER_RUN)" in stderr(run)
+        assert "time limit of 1.5 s (PLAYGROUND_WALL_SECONDS_PER_RUN)" in run.stderr
         assert run.done["stopped_by"]["limit"] == "wall_seconds_per_run"
 
 
@@ -33,7 +30,7 @@ async def test_a_message_flood_is_cut_with_a_notice(kernel_host):
     async with session_with_limits(kernel_host, max_messages_per_s=50) as session:
         run = await session.run("\n".join(f"{i}" for i in range(400)))
         assert len(run.of("result")) <= 51
-        assert "more than 50 messages a second (PLAYGROUND_MAX_MESSAGES_PER_S)" in stderr(run)
+        assert "more than 50 messages a second (PLAYGROUND_MAX_MESSAGES_PER_S)" in run.stderr
         assert run.done["ok"] is True
 
 

@@ -11,34 +11,11 @@ import pytest
 from django.conf import settings
 
 from kernels.apps import kernel_limits, sandbox_settings
+from tests.support import ROOT, outcome
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 KEEP = "# playground: keep processes\n"  # else what a run starts ends with the run
-
-
-@pytest.fixture
-async def neighbour(client_factory):
-    """Another visitor's session, which no attack may disturb."""
-    client = await client_factory()
-    await client.run("neighbour_value = 42\nopen('/scratch/neighbour.txt', 'w').write('private')")
-    yield client
-    run = await client.run("neighbour_value, open('/scratch/neighbour.txt').read()")
-    assert run.results[1]["repr"] == "(42, 'private')", "the neighbouring session lost its state"
-
-
-@pytest.fixture
-async def attacker(kernel, neighbour):
-    return kernel
-
-
-async def outcome(attacker, code: str) -> str:
-    """Run `code` and return the repr of its last line's value, or 'ename: evalue'."""
-    run = await attacker.run(code)
-    if run.error:
-        return f"{run.error['ename']}: {run.error['evalue']}"
-    return list(run.results.values())[-1]["repr"] if run.results else ""
 
 
 def test_the_tests_run_with_the_sandbox_on():

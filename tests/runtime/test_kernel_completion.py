@@ -13,6 +13,7 @@ from django.conf import settings
 from bench.site import next_message
 from kernels import assistant, bus
 from playground import messages
+from tests.communicator import connect, receive_until
 
 pytestmark = pytest.mark.slow
 
@@ -154,8 +155,6 @@ async def test_half_typed_code_and_unknown_names_give_empty_answers(kernel):
 
 @pytest.mark.django_db(transaction=True)
 async def test_over_the_websocket_a_bad_question_is_a_protocol_error_and_a_flood_is_rate_limited(host_cleanup):
-    from tests.test_consumer import connect, receive_until
-
     ws = await connect()
     await receive_until(ws, lambda m: m["type"] == "status" and m["state"] == "idle")
     bad = {"type": "complete", "id": "q-bad", "code": "tf", "line": 2, "column": 0}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 from kernel_runtime import files, protocol
+from tests.support import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+DOC = ROOT / "docs" / "protocol.md"
 
 
 @pytest.mark.parametrize("name", ["my_model.keras", "data.csv", "x.npy", "résumé.txt", "a b.txt", "v2.weights.h5"])

@@ -12,6 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import AsyncClient
 
 from kernels import bus
+from tests.support import uploaded_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -58,7 +59,7 @@ async def test_a_saved_model_is_listed_downloaded_uploaded_and_loaded_with_its_c
     assert response.status_code == 200 and 'attachment; filename="my_model.keras"' in response["Content-Disposition"]
     data = await body(response)
     assert len(data) == saved["size"] and data[:2] == b"PK"  # a .keras file is a zip
-    upload = await http.post("/files/", {"file": _file("copy.keras", data)})
+    upload = await http.post("/files/", {"file": uploaded_file("copy.keras", data)})
     assert upload.status_code == 201 and upload.json() == {"name": "copy.keras", "size": len(data)}
     loaded = await kernel.run(
         "again = keras.models.load_model('copy.keras', custom_objects={'huber_fn': huber_fn})\n"
@@ -70,7 +71,7 @@ async def test_a_saved_model_is_listed_downloaded_uploaded_and_loaded_with_its_c
 async def test_files_larger_than_one_chunk_round_trip_intact(browser):
     http, kernel = browser
     payload = bytes(range(256)) * 3000  # 768,000 bytes: three chunks and a bit
-    assert (await http.post("/files/", {"file": _file("big.bin", payload)})).status_code == 201
+    assert (await http.post("/files/", {"file": uploaded_file("big.bin", payload)})).status_code == 201
     run = await kernel.run("data = open('big.bin', 'rb').read()\nlen(data), data[:3], data[-1]")
     assert run.results[2]["repr"] == "(768000, b'\\x00\\x01\\x02', 255)"
     assert await body(await http.get("/files/big.bin")) == payload
@@ -78,10 +79,10 @@ async def test_files_larger_than_one_chunk_round_trip_intact(browser):
 
 async def test_an_uploaded_csv_and_npy_can_be_read_by_numpy(browser):
     http, kernel = browser
-    await http.post("/files/", {"file": _file("points.csv", b"x,y\n1,2\n3,4\n")})
+    await http.post("/files/", {"file": uploaded_file("points.csv", b"x,y\n1,2\n3,4\n")})
     await kernel.run("np.save('arr.npy', np.arange(6).reshape(2, 3))")
     array_bytes = await body(await http.get("/files/arr.npy"))
-    await http.post("/files/", {"file": _file("arr2.npy", array_bytes)})
+    await http.post("/files/", {"file": uploaded_file("arr2.npy", array_bytes)})
     run = await kernel.run("np.loadtxt('points.csv', delimiter=',', skiprows=1).sum()\nnp.load('arr2.npy').sum()")
     assert run.results[1]["values"] == 10.0 and run.results[2]["values"] == 15
 
@@ -121,7 +122,7 @@ async def test_symlinks_and_other_non_regular_files_are_never_followed(browser):
         assert response.status_code == 400 and "not a regular file" in response.json()["error"], name
     listed = [f["name"] for f in (await http.get("/files/")).json()["files"]]
     assert listed == []
-    refused = await http.post("/files/", {"file": _file("link", b"overwrite?")})
+    refused = await http.post("/files/", {"file": uploaded_file("link", b"overwrite?")})
     assert refused.status_code == 400
     assert (await kernel.run("os.path.islink('link')")).results[1]["repr"] == "True"
 
@@ -129,14 +130,14 @@ async def test_symlinks_and_other_non_regular_files_are_never_followed(browser):
 async def test_an_upload_with_a_bad_name_is_refused(browser):
     http, _ = browser
     for name in ("../escape.txt", ".hidden", "a..b"):
-        response = await http.post("/files/", {"file": _file("ok.txt", b"1"), "name": name})
+        response = await http.post("/files/", {"file": uploaded_file("ok.txt", b"1"), "name": name})
         assert response.status_code == 400 and "plain file name" in response.json()["error"], name
 
 
 async def test_uploads_and_downloads_over_their_caps_are_refused_with_the_limit(browser, override_kernel_limits):
     http, kernel = browser
     override_kernel_limits(max_upload_bytes=1000)
-    response = await http.post("/files/", {"file": _file("big.csv", b"x" * 2000)})
+    response = await http.post("/files/", {"file": uploaded_file("big.csv", b"x" * 2000)})
     assert response.status_code == 413 and "PLAYGROUND_MAX_UPLOAD_BYTES" in response.json()["error"]
     override_kernel_limits(max_download_bytes=1000)
     await kernel.run("open('large.bin', 'wb').write(bytes(5000))")
@@ -163,11 +164,5 @@ async def test_without_a_session_there_are_no_files(kernel_host):
 async def test_uploads_need_the_csrf_token(browser):
     strict = AsyncClient(enforce_csrf_checks=True)
     strict.cookies["sessionid"] = browser[0].cookies["sessionid"].value
-    response = await strict.post("/files/", {"file": _file("x.txt", b"1")})
+    response = await strict.post("/files/", {"file": uploaded_file("x.txt", b"1")})
     assert response.status_code == 403
-
-
-def _file(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, data)

@@ -6,15 +6,15 @@ import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 from django.test import Client
 
+from playground import examples
 from sharing import notebooks
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "playground" / "examples").glob("*/*.py"))
+EXAMPLES = sorted(examples.FOLDER.glob("*/*.py"))
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,7 @@ def test_code_written_as_a_notebook_opens_as_the_same_code(code):
 
 
 def test_the_examples_use_cells_for_their_steps():
+    assert len(EXAMPLES) == len(examples.EXAMPLES) * len(examples.LANGUAGES)  # all of them, in each language
     assert sum("\n# %%" in path.read_text() for path in EXAMPLES) >= len(EXAMPLES) // 2
 
 

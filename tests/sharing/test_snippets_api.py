@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from sharing.models import Snippet
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db
 
@@ -165,8 +166,6 @@ def test_a_removed_snippet_is_gone_from_the_api_and_cannot_be_shared_again(clien
 
 
 def test_the_api_is_documented():
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    text = (ROOT / "docs" / "api.md").read_text()
     for needle in ("POST /api/snippets", "GET /api/snippets/", "413", "429", "410", "X-CSRFToken", "salt"):
         assert needle in text

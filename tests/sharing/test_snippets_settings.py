@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from config import settings as site_settings
 from sharing.submission import SnippetLimits, snippet_env_name
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 
 def test_without_database_url_the_site_uses_sqlite(monkeypatch):

@@ -12,7 +12,6 @@ import sys
 import textwrap
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -21,8 +20,8 @@ from django.test import RequestFactory
 from bench.site import free_port
 from config import env as site_env
 from playground.clients import client_address
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.1"
 
 

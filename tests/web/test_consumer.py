@@ -11,41 +11,9 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.backends.db import SessionStore
 
 from bench.site import next_message
-from config.asgi import application
+from tests.communicator import connect, is_done, receive_until, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-ORIGIN = (b"origin", b"http://localhost")
-
-
-async def connect(cookie: str | None = None, forwarded_for: str | None = None) -> WebsocketCommunicator:
-    headers = [ORIGIN, (b"host", b"localhost")]
-    if cookie:
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    if forwarded_for:
-        headers.append((b"x-forwarded-for", forwarded_for.encode()))
-    communicator = WebsocketCommunicator(application, "/ws/session/", headers=headers)
-    connected, _ = await communicator.connect(timeout=30)
-    assert connected
-    return communicator
-
-
-async def receive_until(communicator: WebsocketCommunicator, predicate, timeout: float = 60) -> list[dict]:
-    seen = []
-    while True:
-        message = await next_message(communicator, lambda: communicator.receive_from(timeout=timeout))
-        seen.append(message)
-        if predicate(message):
-            return seen
-
-
-def is_done(request_id: str):
-    return lambda m: m["type"] == "done" and m["id"] == request_id
-
-
-async def run(communicator: WebsocketCommunicator, code: str, request_id: str) -> list[dict]:
-    await communicator.send_to(text_data=json.dumps({"type": "execute", "id": request_id, "code": code}))
-    return await receive_until(communicator, is_done(request_id))
 
 
 @pytest.fixture

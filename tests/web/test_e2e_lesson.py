@@ -11,10 +11,10 @@ import pytest
 import websockets
 
 from bench.site import connect, execute, running_site, session_cookie, ws_url
+from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_LESSON = Path(__file__).resolve().parent / "data" / "seed_lesson.md"
 MODEL_SETUP = """
 rng = np.random.default_rng(42)

@@ -18,8 +18,7 @@ from django.test import AsyncClient
 from playground import consumers
 from sharing.models import Snippet
 from sharing.submission import Submission
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db
 

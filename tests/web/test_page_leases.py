@@ -8,13 +8,11 @@ import asyncio
 import dataclasses
 
 import pytest
-from channels.testing import WebsocketCommunicator
-from conftest import BusClient
-from test_consumer import ORIGIN, run
 
-from config.asgi import application
 from kernels import bus, pages
 from playground import consumers
+from tests.communicator import connect, run
+from tests.support import BusClient
 
 pytestmark = pytest.mark.slow
 
@@ -64,8 +62,7 @@ async def test_an_open_websocket_renews_its_lease_so_its_kernel_outlives_lease_a
     monkeypatch.setattr(consumers, "HOST_CHECK_S", 0.05)
     monkeypatch.setattr(bus, "PRESENT_EVERY_S", 0.2)
     before = set(kernel_host.sessions)
-    page = WebsocketCommunicator(application, "/ws/session/", headers=[ORIGIN, (b"host", b"localhost")])
-    assert (await page.connect(timeout=30))[0]
+    page = await connect()
     await run(page, "z = 5", "first")
     (owner,) = set(kernel_host.sessions) - before
     (channel,) = kernel_host.sessions[owner].attached

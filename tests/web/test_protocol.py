@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,9 @@ from kernel_runtime import protocol
 from kernels import bus
 from playground import messages
 from playground.messages import ClientMessage, ProtocolError, parse_client_message
+from tests.support import ROOT
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
+DOC = ROOT / "docs" / "protocol.md"
 LIMIT = 64 * 1024
 
 

@@ -17,6 +17,7 @@ from playground import clients
 from playground.clients import aissued_key, issued_session_key
 from sharing.models import Snippet
 from sharing.submission import Submission
+from tests.support import uploaded_file
 
 PLANTED = "invented-key-123456"
 
@@ -100,7 +101,7 @@ async def test_a_planted_cookie_reaches_no_kernels_files(client_factory):
     for path in ("/files/", "/files/secret.txt"):
         response = await attacker.get(path)
         assert response.status_code == 409, (path, response.status_code)
-    upload = await attacker.post("/files/", {"file": _file("planted.py", b"print('pwned')")})
+    upload = await attacker.post("/files/", {"file": uploaded_file("planted.py", b"print('pwned')")})
     assert upload.status_code == 409
     listing = await victim.run("import os\nsorted(os.listdir('.'))")
     assert "planted.py" not in listing.results[2]["repr"]
@@ -117,12 +118,6 @@ async def test_an_issued_session_still_reaches_its_own_files(client_factory):
     http.cookies["sessionid"] = store.session_key
     names = [entry["name"] for entry in (await http.get("/files/")).json()["files"]]
     assert "mine.txt" in names
-
-
-def _file(name: str, data: bytes):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    return SimpleUploadedFile(name, data)
 
 
 # ---------- the memory of issued keys (a class's websockets skip one query each) ----------
