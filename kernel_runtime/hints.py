@@ -4,6 +4,11 @@ the failing line and the session's namespace.
 A hint is `{"code": ..., "params": {...}, "text": ...}`: the page translates `code` with the
 `params` filled in, and falls back to `text` (English) for codes it does not know. Hints are
 advice, never essential: anything unexpected here yields no hint rather than an error.
+
+SENTENCES holds each hint's wording, once: the kernel fills `text` from it, and the page's
+templates/ui_strings.html shows it translated (makemessages finds it here, marked with
+gettext_noop; the Spanish is in locale/es/LC_MESSAGES/django.po). Standard library only, so the
+web side may import it; it never imports Django.
 """
 
 from __future__ import annotations
@@ -41,6 +46,43 @@ _ELISION = re.compile(r"\[\s*\.\.\.\s*\]")
 _BINARY_FUNCS = {"add", "subtract", "multiply", "divide", "matmul", "maximum", "minimum", "pow", "truediv"}
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a sentence for Django's makemessages (by this name), without importing Django."""
+    return message
+
+
+# The hints' sentences by code ({name} is a param), in the order the page lists them.
+SENTENCES = {
+    "dtype_mix": gettext_noop(
+        "{op} got operands of different dtypes: {a} is {a_dtype}, {b} is {b_dtype}. TensorFlow never converts "
+        "dtypes implicitly; cast one of them, e.g. {fix}."
+    ),
+    "dtype_unsupported": gettext_noop(
+        "{op} does not accept {dtype} tensors (it takes {allowed}). Cast first, e.g. {fix}."
+    ),
+    "matmul_shapes": gettext_noop(
+        "A matrix product needs the inner dimensions to match: {a} @ {b} has {k1} columns against {k2} rows. "
+        "Transpose or reshape one operand, e.g. {fix}."
+    ),
+    "broadcast_shapes": gettext_noop(
+        "Shapes {a} and {b} do not broadcast: compared from the right, each pair of dimensions must be equal or 1 "
+        "({da} vs {db} here). Reshape one, e.g. with tf.reshape or tf.expand_dims."
+    ),
+    "name_suggest": gettext_noop("{name} is not defined. Did you mean {suggestion}?"),
+    "name_undefined": gettext_noop(
+        "{name} is not defined in this session. Define it first: names live across runs until a Restart."
+    ),
+    "attr_suggest": gettext_noop("There is no {name} here. Did you mean {suggestion}?"),
+    "custom_objects": gettext_noop(
+        "The saved model uses {name}, which Keras cannot find by itself. Pass it when loading: {fix}."
+    ),
+    "elision": gettext_noop(
+        "In the lesson, [...] stands for more arguments, such as epochs=10: it is not code to type. "
+        "Replace it, e.g. model.fit(X_train, y_train, epochs=10)."
+    ),
+}
+
+
 def for_error(exc: BaseException, line: str | None, namespace: dict) -> dict | None:
     """The hint for an exception raised on `line` (the user's source line), or None."""
     try:
@@ -52,11 +94,7 @@ def for_error(exc: BaseException, line: str | None, namespace: dict) -> dict | N
 def _hint(exc: BaseException, line: str, namespace: dict) -> dict | None:
     message = str(exc)
     if _ELISION.search(line) and not isinstance(exc, (NameError, KeyboardInterrupt)):
-        return _make(
-            "elision",
-            "In the lesson, [...] stands for more arguments, such as epochs=10: it is not code to type. "
-            "Replace it, e.g. model.fit(X_train, y_train, epochs=10).",
-        )
+        return _make("elision")
     if isinstance(exc, NameError) and exc.name:
         return _name_hint(exc.name, namespace)
     if isinstance(exc, AttributeError) and exc.name and getattr(exc, "obj", None) is not None:
@@ -80,8 +118,9 @@ def _hint(exc: BaseException, line: str, namespace: dict) -> dict | None:
     return None
 
 
-def _make(code: str, text: str, **params: object) -> dict:
-    return {"code": code, "params": {k: str(v) for k, v in params.items()}, "text": text}
+def _make(code: str, **params: object) -> dict:
+    strings = {k: str(v) for k, v in params.items()}
+    return {"code": code, "params": strings, "text": SENTENCES[code].format(**strings)}
 
 
 # ---------- names ----------
@@ -92,19 +131,15 @@ def _name_hint(name: str, namespace: dict) -> dict:
     candidates += [n for n in dir(builtins) if not n.startswith("_")] + list(keyword.kwlist)
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
-        return _make("name_suggest", f"{name} is not defined. Did you mean {close[0]}?", name=name, suggestion=close[0])
-    return _make(
-        "name_undefined",
-        f"{name} is not defined in this session. Define it first: names live across runs until a Restart.",
-        name=name,
-    )
+        return _make("name_suggest", name=name, suggestion=close[0])
+    return _make("name_undefined", name=name)
 
 
 def _attribute_hint(name: str, obj: object) -> dict | None:
     close = difflib.get_close_matches(name, [n for n in dir(obj) if not n.startswith("_")], n=1, cutoff=0.6)
     if not close:
         return None
-    return _make("attr_suggest", f"There is no {name} here. Did you mean {close[0]}?", name=name, suggestion=close[0])
+    return _make("attr_suggest", name=name, suggestion=close[0])
 
 
 # ---------- dtypes ----------
@@ -126,17 +161,7 @@ def _dtype_mix(found: re.Match, line: str, namespace: dict, message: str) -> dic
     else:
         odd, other = f"input #{index}", f"input #{1 - index if index in (0, 1) else 0}"
     fix = f"tf.cast({odd}, tf.{expected})"
-    return _make(
-        "dtype_mix",
-        f"{op} got operands of different dtypes: {other} is {expected}, {odd} is {got}. TensorFlow never "
-        f"converts dtypes implicitly; cast one of them, e.g. {fix}.",
-        op=op,
-        a=other,
-        a_dtype=expected,
-        b=odd,
-        b_dtype=got,
-        fix=fix,
-    )
+    return _make("dtype_mix", op=op, a=other, a_dtype=expected, b=odd, b_dtype=got, fix=fix)
 
 
 def _unsupported(found: re.Match, line: str, message: str) -> dict:
@@ -146,14 +171,7 @@ def _unsupported(found: re.Match, line: str, message: str) -> dict:
     target = "float32" if "float32" in allowed else (allowed[0] if allowed else "float32")
     arg = _first_call_arg(line, op) or "x"
     fix = f"tf.{op.lower()}(tf.cast({arg}, tf.{target}))" if arg != "x" else f"tf.cast(x, tf.{target})"
-    return _make(
-        "dtype_unsupported",
-        f"{op} does not accept {got} tensors (it takes {', '.join(allowed)}). Cast first, e.g. {fix}.",
-        op=op,
-        dtype=got,
-        allowed=", ".join(allowed),
-        fix=fix,
-    )
+    return _make("dtype_unsupported", op=op, dtype=got, allowed=", ".join(allowed), fix=fix)
 
 
 def _op_name(message: str) -> str | None:
@@ -221,16 +239,7 @@ def _matmul(a: list[int], b: list[int]) -> dict:
         fix = "tf.matmul(a, b, transpose_a=True)"
     else:
         fix = "tf.reshape(...)"
-    return _make(
-        "matmul_shapes",
-        f"A matrix product needs the inner dimensions to match: {_shape(a)} @ {_shape(b)} has {k1} columns "
-        f"against {k2} rows. Transpose or reshape one operand, e.g. {fix}.",
-        a=_shape(a),
-        b=_shape(b),
-        k1=k1,
-        k2=k2,
-        fix=fix,
-    )
+    return _make("matmul_shapes", a=_shape(a), b=_shape(b), k1=k1, k2=k2, fix=fix)
 
 
 def _broadcast(a: list[int], b: list[int]) -> dict:
@@ -240,15 +249,7 @@ def _broadcast(a: list[int], b: list[int]) -> dict:
         if x != y and 1 not in (x, y):
             da, db = x, y
             break
-    return _make(
-        "broadcast_shapes",
-        f"Shapes {_shape(a)} and {_shape(b)} do not broadcast: compared from the right, each pair of "
-        f"dimensions must be equal or 1 ({da} vs {db} here). Reshape one, e.g. with tf.reshape or tf.expand_dims.",
-        a=_shape(a),
-        b=_shape(b),
-        da=da,
-        db=db,
-    )
+    return _make("broadcast_shapes", a=_shape(a), b=_shape(b), da=da, db=db)
 
 
 # ---------- saved models ----------
@@ -258,9 +259,4 @@ def _custom_objects(name: str, line: str) -> dict:
     path = _first_call_arg(line, "load_model") or '"modelo.keras"'
     short = name.rsplit(".", 1)[-1]
     fix = f'keras.models.load_model({path}, custom_objects={{"{short}": {short}}})'
-    return _make(
-        "custom_objects",
-        f"The saved model uses {short}, which Keras cannot find by itself. Pass it when loading: {fix}.",
-        name=short,
-        fix=fix,
-    )
+    return _make("custom_objects", name=short, fix=fix)
