@@ -2,6 +2,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
 
+from kernel_runtime import hints
+
 from . import examples
 from .clients import ensure_issued_session
 
@@ -19,3 +21,9 @@ def session_socket_over_http(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("This address is the session's websocket.\n", status=426, content_type="text/plain")
     response["Upgrade"] = "websocket"
     return response
+
+
+def hint_sentences(request: HttpRequest) -> dict:
+    """Context processor: the kernel's hint sentences by code, which templates/ui_strings.html shows
+    translated (every page that includes it: /, a snippet's page and its embed)."""
+    return {"hint_sentences": hints.SENTENCES}
