@@ -11,10 +11,12 @@ a malformed one ends the kernel as any message outside the protocol does.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,6 +25,8 @@ from kernel_runtime.protocol import ASSIST_LIMITS as LIMITS
 from kernel_runtime.protocol import COMPLETION_ITEM, SIGNATURE, VALUE_CARD, MessageError
 
 DEADLINE_S = 2.0  # a busy kernel's answer later than this is no help to someone typing
+QUESTION_CPU_S = 1.0  # CPU a question may take that is not counted as the kernel's idle CPU ...
+QUESTIONS_CPU_PER_MINUTE_S = 10.0  # ... and all questions within a minute; past it answers say "busy"
 MAX_WAITING = 16  # questions in flight per session; more get an empty answer at once
 RATE_PER_S = 20.0  # questions one websocket may ask per second, on average ...
 BURST = 40  # ... and at once
@@ -38,6 +42,42 @@ class Outbox(Protocol):
 class Sender(Protocol):
     def send(self, message: dict) -> None: ...
     def kill(self, reason: str | None = None) -> None: ...
+    def cpu_seconds(self) -> float: ...
+
+
+class QuestionCpu:
+    """The kernel CPU that went to answering questions, by the host's own count (the kernel's
+    cgroup, read when the first question of a busy spell is asked and when the last is
+    answered): the editor's help is not the visitor's cost, so it is not idle CPU, within a
+    budget per question and per minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.excused_s = 0.0  # over the kernel's life
+        self._clock = clock
+        self._recent: collections.deque[tuple[float, float]] = collections.deque()  # (when, CPU excused)
+        self._spell: tuple[Sender, float] | None = None  # the kernel and its CPU when the spell began
+        self._asked = 0  # questions in this spell
+
+    def exhausted(self) -> bool:
+        now = self._clock()
+        while self._recent and self._recent[0][0] < now - 60:
+            self._recent.popleft()
+        return sum(used for _, used in self._recent) >= QUESTIONS_CPU_PER_MINUTE_S
+
+    def asked(self, kernel: Sender) -> None:
+        if self._spell is None or self._spell[0] is not kernel:
+            self._spell, self._asked = (kernel, kernel.cpu_seconds()), 0
+        self._asked += 1
+
+    def quiet(self) -> None:
+        """No question is waiting any more: the spell's CPU is the questions', up to their budget."""
+        if self._spell is None:
+            return
+        kernel, at_start = self._spell
+        self._spell = None
+        used = min(max(0.0, kernel.cpu_seconds() - at_start), self._asked * QUESTION_CPU_S)
+        self.excused_s += used
+        self._recent.append((self._clock(), used))
 
 
 @dataclass
@@ -57,16 +97,18 @@ class Assistant:
         self._waiting: dict[str, Question] = {}
         self._refs = itertools.count()
         self._late: set[asyncio.Task] = set()  # empty answers being sent for expired questions
+        self.cpu = QuestionCpu()
 
     async def ask(self, kernel: Sender | None, request: dict, reply: str) -> None:
         question = Question(str(request["id"]), request["type"], request["line"], reply)
         if kernel is None:
             await self._answer(question, empty(question.kind, question.line, "no_kernel"))
             return
-        if len(self._waiting) >= MAX_WAITING:
+        if len(self._waiting) >= MAX_WAITING or self.cpu.exhausted():
             await self._answer(question, empty(question.kind, question.line, "busy"))
             return
         ref = f"q{next(self._refs)}"
+        self.cpu.asked(kernel)
         self._waiting[ref] = question
         question.timer = asyncio.get_running_loop().call_later(DEADLINE_S, self._expire, ref)
         kernel.send({key: value for key, value in request.items() if key != "id"} | {"ref": ref})
@@ -76,6 +118,8 @@ class Assistant:
         question = self._waiting.pop(str(message.get("ref")), None)
         if question is None:
             return False  # late or never asked: counted and dropped like any stray message
+        if not self._waiting:
+            self.cpu.quiet()
         if question.timer is not None:
             question.timer.cancel()
         try:
@@ -88,6 +132,8 @@ class Assistant:
 
     def _expire(self, ref: str) -> None:
         question = self._waiting.pop(ref, None)
+        if not self._waiting:
+            self.cpu.quiet()
         if question is not None:
             task = asyncio.create_task(self._answer(question, empty(question.kind, question.line, "timeout")))
             self._late.add(task)

@@ -140,7 +140,7 @@ class Cgroups:
         return not self.problem
 
     def create(
-        self, name: str, memory_bytes: int, max_processes: int, cpu_cores: float, background: bool = False
+        self, name: str, memory_bytes: int, max_tasks: int, cpu_cores: float, background: bool = False
     ) -> KernelCgroup | None:
         """A kernel's cgroup with its limits; `background`: made ahead for the pool (see the top)."""
         if not self.available:
@@ -153,12 +153,12 @@ class Cgroups:
         if self.version == 2:
             _write(paths["memory"] / "memory.max", memory_bytes)
             _write(paths["memory"] / "memory.swap.max", 0, optional=True)
-            _write(paths["pids"] / "pids.max", max_processes)
+            _write(paths["pids"] / "pids.max", max_tasks)
         else:
             _write(paths["memory"] / "memory.limit_in_bytes", memory_bytes)
             if self._memsw and not _write(paths["memory"] / "memory.memsw.limit_in_bytes", memory_bytes, True):
                 self._memsw = False
-            _write(paths["pids"] / "pids.max", max_processes)
+            _write(paths["pids"] / "pids.max", max_tasks)
         group = KernelCgroup(paths, self.version, folders)
         group.set_background(background)
         group.cap_cpu(cpu_cores)

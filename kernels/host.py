@@ -25,6 +25,7 @@ from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
 from .sandbox import SandboxSettings
 from .session import KernelSession, Request
+from .starts import StartBudget
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class KernelHost:
         self._own_scratch = scratch_root is None
         self._scratch_root = scratch_root or Path(tempfile.mkdtemp(prefix="playground-kernels-"))
         self.pool = KernelPool(self._scratch_root, limits, sandbox_settings)
+        self.starts = StartBudget(limits.kernel_starts_per_minute, limits.client_kernel_starts_per_minute)
         self._tasks: list[asyncio.Task] = []
         self._outgoing: dict[str, list[tuple[str, str]]] = {}  # consumer channel -> (type, text) not yet sent
         self._senders: dict[str, asyncio.Task] = {}  # consumer channel -> the task sending them
@@ -135,6 +137,9 @@ class KernelHost:
 
     async def _admit(self, session: KernelSession) -> str | None:
         """Make room for `session`'s kernel, evicting an idle one if need be; or say why not."""
+        too_often = self.starts.refusal(session.owner, session.client)
+        if too_often:
+            return too_often
         victim = admission.client_victim(self.sessions.values(), session, self.limits) if session.client else None
         if isinstance(victim, str):
             return victim
@@ -192,10 +197,11 @@ class KernelHost:
             self._senders.pop(channel, None)
 
     async def patrol(self) -> None:
-        """Idle CPU, pages closed (or silent past their lease) past their grace, kernels idle past
+        """Processes, idle CPU, pages closed (or silent past their lease) past their grace, kernels idle past
         the timeout."""
         limits = self.limits
         for owner, session in list(self.sessions.items()):
+            session.check_processes()
             session.check_idle_cpu()
             session.detach_silent_pages()
             if session.idle_seconds() >= limits.idle_timeout_s:

@@ -51,8 +51,12 @@ class Limits:
     """Messages a kernel may send per second, with or without an id; beyond it they are dropped."""
     memory_bytes: int = 256 * 1024**2
     """Memory of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks TensorFlow)."""
-    max_processes: int = 512
-    """Processes and threads of one kernel (TensorFlow's thread pools count)."""
+    max_processes: int = 64
+    """Processes one kernel may run at once, counted by the host every second; past it the kernel
+    is ended (a fork storm). Threads are not processes: see max_threads."""
+    max_threads: int = 1024
+    """Threads and processes of one kernel together (cgroup pids.max): room for TensorFlow's
+    pools on a many-core GPU host; a thread past it fails to start."""
     cpu_seconds_per_run: float = 300.0
     """CPU time one run may use (all its threads and processes); warned at 80 %, then stopped."""
     cpu_cores_per_kernel: float = 1.0
@@ -64,6 +68,10 @@ class Limits:
     """Wall-clock time one run may take; a warning comes at 80 %, then it is stopped."""
     scratch_bytes: int = 128 * 1024**2
     """Size of a kernel's scratch folder (and of its /tmp); it lives in memory, counted in memory_bytes."""
+    kernel_starts_per_minute: int = 6
+    """Kernels one session may start per minute (restarts included; starts.py); then it waits."""
+    client_kernel_starts_per_minute: int = 60
+    """Kernels one client address may start per minute (a class arriving at once fits)."""
     max_kernels_per_client: int = 64
     """Kernels one client address may hold at once (a class behind one NAT address); never more
     than three quarters of what the host holds."""

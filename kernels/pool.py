@@ -336,7 +336,7 @@ class KernelPool:
         process.cgroup = self.cgroups.create(
             process.name,
             limits.memory_bytes,
-            limits.max_processes,
+            limits.max_threads,
             limits.cpu_cores_per_kernel,
             background=process.name in self._ahead,
         )

@@ -87,6 +87,10 @@ class KernelProcess:
         used = self.cgroup.cpu_seconds() if self.cgroup is not None else None
         return used if used is not None else process_cpu_seconds(self.host_pid)
 
+    def process_count(self) -> int | None:
+        """Processes (not threads) in the kernel's cgroup now; None without a cgroup."""
+        return len(self.cgroup.pids()) if self.cgroup is not None else None
+
     def end_children(self) -> int:
         """End every process the kernel started; the kernel itself stays."""
         return self.cgroup.kill_all(sparing=self.host_pid) if self.cgroup is not None else 0

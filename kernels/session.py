@@ -22,7 +22,7 @@ from typing import Protocol
 from kernel_runtime import protocol
 from playground import messages
 
-from .assistant import Assistant
+from .assistant import Assistant, QuestionCpu
 from .limits import Limits
 from .pages import OpenPages
 from .pool import KernelPool
@@ -165,6 +165,8 @@ class KernelSession:
             self._escalation = asyncio.create_task(self._escalate(current, process))
 
     async def restart(self) -> None:
+        if self._starting:  # a fresh kernel is on its way: this restart is the same one
+            return
         await self._end_process("KernelRestarted", "the kernel was restarted")
         self.reason = None
         self._ensure_started()
@@ -198,9 +200,19 @@ class KernelSession:
         (the host's patrol, once a second)."""
         process = self.process
         if process is not None and not self.running:
-            notice = self._idle_cpu.over_limit(process.cpu_seconds)
+            notice = self._idle_cpu.over_limit(process.cpu_seconds, self.assistant.cpu.excused_s)
             if notice:
                 process.kill(notice)
+
+    def check_processes(self) -> None:
+        """End the kernel if it runs more processes than allowed (a fork storm; the host's patrol)."""
+        process, limit = self.process, self._limits.max_processes
+        count = process.process_count() if process is not None else None
+        if process is not None and count is not None and count > limit:
+            process.kill(
+                f"the kernel ran {count} processes at once (the limit is {limit}, PLAYGROUND_MAX_PROCESSES; "
+                "threads are counted apart), so it was ended"
+            )
 
     def _ensure_started(self) -> None:
         # A flag, not the task's state: a request may arrive while a failed start is still
@@ -225,6 +237,7 @@ class KernelSession:
         self.process = process
         self._starting = False
         self._idle_cpu = IdleCpu(self._limits.idle_cpu_seconds)
+        self.assistant.cpu = QuestionCpu()  # counted per kernel, as its idle CPU is
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
         farewell, self.farewell = self.farewell, None
         await self._set_state("idle", farewell)

@@ -97,17 +97,20 @@ class IdleCpu:
         self._mark: float | None = None  # the kernel's CPU at the first look after the last run
         self._since = 0.0  # CPU since then, at the last look
 
-    def over_limit(self, cpu_seconds: Callable[[], float]) -> str | None:
-        """Why the kernel must end, if what it left running has used more than its share."""
+    def over_limit(self, cpu_seconds: Callable[[], float], questions_s: float = 0.0) -> str | None:
+        """Why the kernel must end, if what it left running has used more than its share.
+        `questions_s`: CPU that went to the editor's questions (assistant.py), not counted."""
         if self._mark is None:
             self._mark, self._since = cpu_seconds(), 0.0
             return None
         self._since = cpu_seconds() - self._mark
-        used = self._before + self._since
+        seen = self._before + self._since
+        used = seen - min(questions_s, seen)
         if used <= self.limit_s:
             return None
+        besides = f", besides {questions_s:.1f} s answering the editor's questions" if questions_s >= 0.05 else ""
         return (
-            f"threads or processes left running used {used:.1f} s of CPU while no run was in progress "
+            f"threads or processes left running used {used:.1f} s of CPU while no run was in progress{besides} "
             f"(the limit is {self.limit_s:g} s, PLAYGROUND_IDLE_CPU_SECONDS), so the kernel was ended"
         )
 
