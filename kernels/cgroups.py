@@ -100,6 +100,15 @@ class KernelCgroup:
         except (KeyError, OSError, ValueError):
             return None
 
+    def memory_used(self) -> int | None:
+        """Bytes of memory the cgroup holds now (its page cache and tmpfs included); None if unknown."""
+        memory = self._paths.get("memory")
+        name = "memory.current" if self._version == 2 else "memory.usage_in_bytes"
+        try:
+            return int(_read(memory / name)) if memory is not None else None
+        except (OSError, ValueError):
+            return None
+
     def pids(self) -> list[int]:
         with contextlib.suppress(OSError):
             return [int(pid) for pid in _read(self._paths["pids"] / "cgroup.procs").split()]

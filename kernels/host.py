@@ -197,9 +197,10 @@ class KernelHost:
             self._senders.pop(channel, None)
 
     async def patrol(self) -> None:
-        """Processes, idle CPU, pages closed (or silent past their lease) past their grace, kernels idle past
+        """Memory, processes, idle CPU, pages closed (or silent past their lease) past their grace, kernels idle past
         the timeout."""
         limits = self.limits
+        await self._relieve_memory()
         for owner, session in list(self.sessions.items()):
             session.check_processes()
             session.check_idle_cpu()
@@ -211,6 +212,15 @@ class KernelHost:
             elif session.holds_kernel and session.detached_seconds() >= limits.detached_grace_s:
                 grace = _duration(limits.detached_grace_s)
                 await self._end_session(owner, f"the kernel was shut down {grace} after its page was closed")
+
+    async def _relieve_memory(self) -> None:
+        used = {}
+        for session in self.sessions.values():
+            memory = session.process.memory_used() if session.process is not None else None
+            if memory is not None:
+                used[session] = memory
+        for victim in admission.memory_relief(used, self.limits.memory_budget_bytes):
+            await self._end_session(victim.owner, admission.memory_notice(used[victim]))
 
     async def _receive_loop(self) -> None:
         while True:

@@ -49,8 +49,12 @@ class Limits:
     """Largest single message a kernel may send the host; a larger one ends the kernel."""
     max_messages_per_s: int = 500
     """Messages a kernel may send per second, with or without an id; beyond it they are dropped."""
-    memory_bytes: int = 256 * 1024**2
-    """Memory of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks TensorFlow)."""
+    memory_bytes: int = 1024**3
+    """The memory limit of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks
+    TensorFlow): what one session may use at most, several times what a session typically does."""
+    memory_request_bytes: int = 256 * 1024**2
+    """What admission counts per kernel: a typical session's memory, measured (docs/benchmarks.md).
+    When the kernels' real memory nears the budget, idle kernels are evicted, biggest first."""
     max_processes: int = 64
     """Processes one kernel may run at once, counted by the host every second; past it the kernel
     is ended (a fork storm). Threads are not processes: see max_threads."""
@@ -76,7 +80,8 @@ class Limits:
     """Kernels one client address may hold at once (a class behind one NAT address); never more
     than three quarters of what the host holds."""
     memory_budget_bytes: int = dataclasses.field(default_factory=lambda: default_memory_budget())
-    """What the memory limits of one host's kernels may add up to (default: RAM less a reserve)."""
+    """What the memory requests of one host's kernels may add up to, and what their real memory
+    may reach before idle kernels are evicted (default: RAM less a reserve)."""
     gpu_memory_mb: int = 2048
     """GPU memory of one kernel's slice; a GPU takes as many kernels as whole slices fit."""
     max_upload_bytes: int = 32 * 1024**2
@@ -92,7 +97,7 @@ class Limits:
     @property
     def capacity(self) -> int:
         """Kernels one host may run at once, the ready pool included."""
-        return max(1, min(self.max_kernels, self.memory_budget_bytes // self.memory_bytes))
+        return max(1, min(self.max_kernels, self.memory_budget_bytes // self.memory_request_bytes))
 
     @property
     def client_cap(self) -> int:

@@ -87,6 +87,10 @@ class KernelProcess:
         used = self.cgroup.cpu_seconds() if self.cgroup is not None else None
         return used if used is not None else process_cpu_seconds(self.host_pid)
 
+    def memory_used(self) -> int | None:
+        """Memory the kernel holds now (its cgroup's count); None without a cgroup."""
+        return self.cgroup.memory_used() if self.cgroup is not None else None
+
     def process_count(self) -> int | None:
         """Processes (not threads) in the kernel's cgroup now; None without a cgroup."""
         return len(self.cgroup.pids()) if self.cgroup is not None else None
