@@ -14,6 +14,7 @@ from channels.sessions import CookieMiddleware  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from kernels import embedded  # noqa: E402
+from sharing import conversions  # noqa: E402
 
 
 async def lifespan(scope, receive, send) -> None:
@@ -24,6 +25,7 @@ async def lifespan(scope, receive, send) -> None:
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await embedded.stop()
+            conversions.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -25,6 +25,15 @@ def django_db_setup(django_db_setup):
             connection.close_pool()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def conversion_worker_ends():
+    """The notebook conversions' worker process, if a test started one, ends with the session."""
+    yield
+    from sharing import conversions
+
+    conversions.stop()
+
+
 @pytest.fixture(scope="session")
 async def kernel_host():
     """The embedded kernel host, warmed once; every kernel test shares its fork server."""

@@ -17,6 +17,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from kernels import bus, embedded
+from playground import messages
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository: every path a test reads (README.md, docs/, static/, manage.py) is under it."""
@@ -178,3 +179,24 @@ def uploaded_file(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+async def ask(client, kind: str, code: str, want: str | None = None, cursor: tuple[int, int] | None = None) -> dict:
+    """One question (cursor at the end of the code unless given) and its answer, checked as the page gets it."""
+    lines = code.split("\n")
+    line, column = cursor or (len(lines), len(lines[-1]))
+    question = {"type": kind, "id": uuid.uuid4().hex, "code": code, "line": line, "column": column}
+    if want:
+        question["want"] = want
+    layer = get_channel_layer()
+    reply = await layer.new_channel()
+    await layer.send(
+        settings.PLAYGROUND_KERNELHOST_CHANNEL,
+        bus.ASSIST(owner=client.owner, reply=reply, request=question),
+    )
+    async with asyncio.timeout(30):
+        event = await layer.receive(reply)
+    (kind_seen, text), *rest = bus.event_items(event)
+    answer = messages.check(messages.SERVER, json.loads(text))
+    assert not rest and kind_seen == answer["type"] and answer["id"] == question["id"]
+    return answer

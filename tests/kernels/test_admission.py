@@ -36,7 +36,7 @@ def limits(**changes) -> Limits:
 def test_capacity_is_what_the_memory_budget_holds_within_the_kernel_cap():
     assert limits().capacity == 88
     assert limits(max_kernels=50).capacity == 50
-    assert limits(memory_budget_bytes=GIB, memory_bytes=2 * GIB).capacity == 1
+    assert limits(memory_budget_bytes=GIB, memory_request_bytes=2 * GIB).capacity == 1
 
 
 def test_a_class_of_sixty_behind_one_address_fits_on_this_machine_by_default():
@@ -82,3 +82,20 @@ def test_eviction_takes_closed_pages_first_then_the_longest_idle_never_a_running
 def test_the_evicted_owner_is_told_why_in_plain_words():
     notice = admission.eviction_notice(FakeSession("x", idle=600))
     assert "10 minutes without a run" in notice and "server was full" in notice
+
+
+def test_admission_counts_a_kernels_request_and_its_limit_is_several_times_higher():
+    defaults = Limits(memory_budget_bytes=22 * GIB)
+    assert defaults.capacity >= 80  # the lesson's classes fit on this machine
+    assert defaults.memory_bytes >= 1 * GIB and defaults.memory_bytes >= 4 * defaults.memory_request_bytes
+
+
+def test_memory_running_short_ends_idle_kernels_biggest_first_never_a_running_one():
+    running = FakeSession("fitting", running=True)
+    big, middle, small = FakeSession("big"), FakeSession("middle"), FakeSession("small")
+    used = {running: 5 * GIB, big: 3 * GIB, middle: 2 * GIB, small: 1 * GIB}
+    assert admission.memory_relief(used, 13 * GIB) == []  # 11 of 13: under 90 %
+    assert admission.memory_relief(used, 12 * GIB) == [big]  # 11 of 12: over 90 %, to 8 (under 80 %)
+    assert admission.memory_relief(used, 9 * GIB) == [big, middle]  # 8 is still over 7.2: to 6
+    assert admission.memory_relief({running: 20 * GIB}, 10 * GIB) == []  # nothing idle to end
+    assert "short of memory" in admission.memory_notice(3 * GIB) and "3072 MiB" in admission.memory_notice(3 * GIB)

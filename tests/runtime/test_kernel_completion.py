@@ -7,38 +7,15 @@ import json
 import uuid
 
 import pytest
-from channels.layers import get_channel_layer
-from django.conf import settings
 
 from bench.site import next_message
-from kernels import assistant, bus
-from playground import messages
+from kernels import assistant
 from tests.communicator import connect, receive_until
+from tests.support import ask
 
 pytestmark = pytest.mark.slow
 
 TENSOR = "t = tf.constant([[1., 2., 3.], [4., 5., 6.]])"
-
-
-async def ask(client, kind: str, code: str, want: str | None = None, cursor: tuple[int, int] | None = None) -> dict:
-    """One question (cursor at the end of the code unless given) and its answer, checked as the page gets it."""
-    lines = code.split("\n")
-    line, column = cursor or (len(lines), len(lines[-1]))
-    question = {"type": kind, "id": uuid.uuid4().hex, "code": code, "line": line, "column": column}
-    if want:
-        question["want"] = want
-    layer = get_channel_layer()
-    reply = await layer.new_channel()
-    await layer.send(
-        settings.PLAYGROUND_KERNELHOST_CHANNEL,
-        bus.ASSIST(owner=client.owner, reply=reply, request=question),
-    )
-    async with asyncio.timeout(30):
-        event = await layer.receive(reply)
-    (kind_seen, text), *rest = bus.event_items(event)
-    answer = messages.check(messages.SERVER, json.loads(text))
-    assert not rest and kind_seen == answer["type"] and answer["id"] == question["id"]
-    return answer
 
 
 def names(answer: dict) -> dict[str, dict]:

@@ -67,8 +67,20 @@ def test_spoofed_left_most_entries_are_passed_over_for_the_right_most_untrusted_
 def test_forwarded_entries_with_ports_and_ipv6_are_read(settings):
     settings.TRUSTED_PROXIES = [PROXY, "fd00::/8"]
     assert client_address(request(PROXY, "198.51.100.4:5555")) == "198.51.100.4"
-    assert client_address(request(PROXY, "[2001:db8::5]:443")) == "2001:db8::5"
-    assert client_address(request("fd00::1", "2001:db8::5")) == "2001:db8::5"
+    assert client_address(request(PROXY, "[2001:db8::5]:443")) == "2001:db8::/64"
+    assert client_address(request("fd00::1", "2001:db8::5")) == "2001:db8::/64"
+
+
+def test_an_ipv6_client_is_counted_by_its_network_so_a_slash_64_is_one_client(settings):
+    # The attack: one subscriber's /64 holds 2**64 addresses, each a new "client" for every
+    # per-address limit (kernels, shares, conversions, the admin's login throttle).
+    many = {client_address(request(f"2001:db8:1:2::{n:x}", "")) for n in range(1, 200)}
+    assert many == {"2001:db8:1:2::/64"}
+    assert client_address(request("2001:db8:1:3::1", "")) == "2001:db8:1:3::/64"  # the next /64 is another
+    assert client_address(request("::ffff:203.0.113.9", "")) == "203.0.113.9"  # IPv4 in IPv6 clothing
+    assert client_address(request("203.0.113.9", "")) == "203.0.113.9"
+    settings.PLAYGROUND_IPV6_PREFIX = 48
+    assert client_address(request("2001:db8:1:2::1", "")) == "2001:db8:1::/48"
 
 
 def test_an_unreadable_forwarded_entry_counts_the_client_under_the_proxy(settings):

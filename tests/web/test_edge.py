@@ -1,0 +1,91 @@
+"""The web edge: cross-site requests create nothing, bodies are bounded before they are read
+(fast: Django's test client, no kernel)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from sharing.models import Snippet
+
+pytestmark = pytest.mark.django_db
+
+CODE = json.dumps({"code": "tf.constant(1)"})
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_form_on_another_site_cannot_create_a_snippet():
+    # The attack: <form method=post enctype=text/plain action=https://site/api/snippets> needs
+    # no preflight, so it made visitors' browsers create snippets and spend their address's quota.
+    client = Client()
+    forged = client.post("/api/snippets", CODE, content_type="text/plain", HTTP_ORIGIN="http://evil.example")
+    assert forged.status_code == 403 and "evil.example" in forged.json()["error"]
+    plain = client.post("/api/snippets", CODE, content_type="text/plain")
+    assert plain.status_code == 415 and "application/json" in plain.json()["error"]
+    form = client.post("/api/snippets", {"code": "x"})  # multipart, as a form sends
+    assert form.status_code == 415
+    assert not Snippet.objects.exists()
+
+
+def test_a_script_on_another_site_is_refused_even_with_json():
+    client = Client()
+    refused = client.post("/api/snippets", CODE, content_type="application/json", HTTP_ORIGIN="https://evil.example")
+    assert refused.status_code == 403
+    cross = client.post("/api/snippets", CODE, content_type="application/json", HTTP_SEC_FETCH_SITE="cross-site")
+    assert cross.status_code == 403 and "cross-site" in cross.json()["error"]
+    assert not Snippet.objects.exists()
+
+
+def test_this_sites_pages_and_scripts_keep_sharing_with_one_post():
+    client = Client()
+    from_page = client.post(
+        "/api/snippets",
+        CODE,
+        content_type="application/json",
+        HTTP_ORIGIN="http://testserver",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    assert from_page.status_code == 201
+    from_curl = client.post("/api/snippets", json.dumps({"code": "x = 2"}), content_type="application/json")
+    assert from_curl.status_code == 201
+
+
+def test_the_conversions_refuse_other_sites_and_other_types_too():
+    client = Client()
+    body = json.dumps({"cells": [{"code": "x = 1"}]})
+    assert client.post("/api/notebook", body, content_type="text/plain").status_code == 415
+    foreign = client.post("/api/notebook", body, content_type="application/json", HTTP_ORIGIN="http://evil.example")
+    assert foreign.status_code == 403
+    notebook = client.post("/api/notebook", body, content_type="application/json")
+    assert notebook.status_code == 200
+    opened = client.post("/api/notebook/code", notebook.content, content_type="application/x-ipynb+json")
+    assert opened.status_code == 200 and opened.json() == {"code": "x = 1"}
+
+
+def test_a_body_over_its_limit_is_a_json_413_naming_it_before_it_is_read(override_snippet_limits):
+    override_snippet_limits(max_request_bytes=1000)
+    client = Client()
+    big = json.dumps({"code": "x" * 2000})
+    answer = client.post("/api/snippets", big, content_type="application/json")
+    assert answer.status_code == 413 and "1,000 bytes" in answer.json()["error"]
+
+
+def test_a_notebook_between_djangos_own_limit_and_the_documented_four_mib_is_read():
+    # Django's default DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) answered an HTML 400 to a 3 MiB
+    # notebook, though the API promises to read up to 4 MiB and answer JSON past it.
+    client = Client()
+    filler = "# " + "x" * (3 * 2**20) + "\nx = 1"
+    body = json.dumps({"cells": [{"code": "x = 1"}], "metadata": {"note": filler}})
+    answer = client.post("/api/notebook/code", body, content_type="application/json")
+    assert answer["Content-Type"] == "application/json" and answer.status_code == 400  # read, then: no nbformat
+    over = client.post("/api/notebook/code", "x" * (4 * 2**20 + 1), content_type="application/json")
+    assert over.status_code == 413 and over.json()["error"].endswith("4 MiB.")
