@@ -16,11 +16,12 @@ import queue
 import re
 import types
 from collections.abc import Callable
+from typing import TypeGuard
 
 import jedi
 
+from . import introspect, protocol
 from . import namespace as session_names
-from . import protocol
 from .protocol import ASSIST_LIMITS as LIMITS
 
 # Never run a property's code to complete after it: the user's objects may do anything there,
@@ -103,9 +104,10 @@ def _script(names: dict, code: str, line: int, before: str) -> tuple[jedi.Interp
     bound in the session (its live value is the truth, and jedi need not infer it again from the
     code: for `t = tf.constant(...)` that means reading TensorFlow's sources, ~50 ms a question);
     else all the code."""
+    view = introspect.for_jedi(names)  # jedi would call a user class's __dir__, __len__, __class__...
     if _bound(names, before):
-        return jedi.Interpreter(_line(code, line), [names]), 1
-    return jedi.Interpreter(code, [names]), line
+        return jedi.Interpreter(_line(code, line), [view]), 1
+    return jedi.Interpreter(code, [view]), line
 
 
 def dotted_at(code: str, line: int, column: int) -> list[str]:
@@ -138,16 +140,17 @@ def api_url(names: dict, chain: list[str]) -> str | None:
     return API_ROOT + "/".join(root + chain[1:])
 
 
-def _is_tf_or_keras_root(value: object) -> bool:
-    if not isinstance(value, types.ModuleType):
+def _is_tf_or_keras_root(value: object) -> TypeGuard[types.ModuleType]:
+    cls = type(value)
+    if not issubclass(cls, types.ModuleType) or not introspect.is_trusted_class(cls):
         return False
-    name = value.__name__
+    name = getattr(value, "__name__", "")
     return name in ("tensorflow", "keras") or name.startswith(("keras._tf_keras", "tensorflow._api"))
 
 
 def value_card(names: dict, name: str) -> dict | None:
     """Type, shape, dtype and device of a name bound in the session, read without running its code."""
-    if name not in names or name.startswith("__") or isinstance(names[name], types.ModuleType):
+    if name not in names or name.startswith("__") or issubclass(type(names[name]), types.ModuleType):
         return None
     entry = session_names.describe(name, names[name])
     card = {key: entry.get(key) for key in ("name", "type", "kind", "shape", "dtype", "value")}
@@ -160,7 +163,7 @@ def value_card(names: dict, name: str) -> dict | None:
 
 def describe(name: str, value: object) -> str | None:
     """A session name's type, and a tensor's or array's shape and dtype: `EagerTensor (2, 3) float32`."""
-    if isinstance(value, types.ModuleType):
+    if issubclass(type(value), types.ModuleType):
         return None
     entry = session_names.describe(name, value)
     text = entry["type"]

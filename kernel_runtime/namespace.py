@@ -2,14 +2,14 @@
 
 Sent as one `variables` message before a run's `done` when it differs from the last one sent
 (LastSent), so the page's Variables panel and memory figure are always current. Only cheap
-attributes are read (type, shape, dtype, the value of small scalars): never `repr()` of
-arbitrary objects, which may be huge or slow.
+attributes of the types we render are read (type, shape, dtype, the value of small scalars),
+never anything of a user-defined class (introspect.py): its methods could be slow, huge or
+never end, and here an interrupt is deferred.
 """
 
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 import types
 from typing import Any
@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from . import protocol
+from . import introspect, protocol
 
 MAX_NAMES = 200
 MAX_SCALAR_CHARS = 40
@@ -31,7 +31,7 @@ def message(request_id: str, namespace: dict) -> dict:
     entries = []
     for name in sorted(names, key=str.lower):
         value = namespace.get(name)
-        if isinstance(value, types.ModuleType):
+        if issubclass(type(value), types.ModuleType):
             continue
         entries.append(describe(name, value))
         if len(entries) >= MAX_NAMES:
@@ -63,32 +63,39 @@ def _near(memory: int | None, before: int | None) -> bool:
 
 
 def describe(name: str, value: object) -> dict:
-    entry: dict = {"name": name, "type": type(value).__name__, "kind": "other", "shape": None, "dtype": None}
-    with contextlib.suppress(Exception):  # a user object with odd attributes still gets its name and type
-        entry.update(_details(value))
+    """What the Variables list shows of a value, read without running any of the visitor's code
+    (introspect.py): a user-defined class's instance shows its name and type only."""
+    cls = type(value)
+    entry: dict = {"name": name, "type": introspect.name_of(cls), "kind": "other", "shape": None, "dtype": None}
+    with contextlib.suppress(Exception):  # an object with odd attributes still gets its name and type
+        entry.update(_details(value) if introspect.is_trusted_class(cls) else _untrusted(value))
     return entry
 
 
-def _details(value: object) -> dict:
-    if isinstance(value, tf.Variable | keras.Variable):
+def _untrusted(value: object) -> dict:
+    return {"kind": "function"} if callable(value) else {}  # callable() reads the type's slot, runs nothing
+
+
+def _details(value: Any) -> dict:
+    if introspect.inherits(value, tf.Variable) or introspect.inherits(value, keras.Variable):
         return {"kind": "variable", "shape": _shape(value.shape), "dtype": _dtype(value.dtype)}
-    if isinstance(value, tf.Tensor):
+    if introspect.inherits(value, tf.Tensor):
         return {"kind": "tensor", "shape": _shape(value.shape), "dtype": _dtype(value.dtype)}
-    if isinstance(value, np.ndarray):
+    if introspect.inherits(value, np.ndarray):
         return {"kind": "ndarray", "shape": list(value.shape), "dtype": str(value.dtype)}
-    if isinstance(value, keras.Model):
+    if introspect.inherits(value, keras.Model):
         params = value.count_params() if value.built else None
         return {"kind": "model", "value": None if params is None else f"{params:,} params"}
-    if isinstance(value, bool | int | float | complex | str | np.generic) or value is None:
+    if introspect.exactly(value, bool, int, float, complex, str, type(None)) or introspect.inherits(value, np.generic):
         text = repr(value)
         if len(text) > MAX_SCALAR_CHARS:
             text = text[: MAX_SCALAR_CHARS - 1] + "…"
         return {"kind": "scalar", "value": text}
-    if inspect.isclass(value):
+    if introspect.is_class(value):
         return {"kind": "class"}
     if callable(value):
         return {"kind": "function"}
-    if isinstance(value, list | tuple | dict | set):
+    if introspect.exactly(value, list, tuple, dict, set):
         return {"kind": "collection", "value": f"{len(value)} items"}
     return {}
 

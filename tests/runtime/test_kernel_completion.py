@@ -150,3 +150,41 @@ async def test_over_the_websocket_a_bad_question_is_a_protocol_error_and_a_flood
     assert "rate_limited" in reasons  # 80 at once: the bucket's 40 and what refills while they arrive
     assert any("matmul" in names(answer) for answer in answers)
     await ws.disconnect()
+
+
+SPY = """
+calls = []
+class Spy:
+    def __repr__(self):
+        calls.append('repr'); return 'spy'
+    def __len__(self):
+        calls.append('len'); return 1
+    def __dir__(self):
+        calls.append('dir'); return ['a']
+    def __getattr__(self, name):
+        calls.append('getattr ' + name); return 1
+    @property
+    def __class__(self):
+        calls.append('__class__'); return int
+    def shout(self):
+        return 'hi'
+spy = Spy()
+spies = [spy]
+"""
+
+
+async def test_questions_and_the_variables_list_never_run_the_visitors_code(kernel):
+    # The finding: completion and hover called a user-defined __repr__, __len__, __dir__ and a
+    # __class__ property in the assistant thread, outside any run and not interruptible; the
+    # main thread called them building the Variables list, where Interrupt is deferred.
+    setup = await kernel.run(SPY)
+    assert setup.error is None
+    listed = {v["name"]: v for v in setup.of("variables")[-1]["variables"]}
+    assert listed["spy"]["type"] == "Spy" and listed["spies"]["value"] == "1 items"
+    completed = await ask(kernel, "complete", "spy.")
+    assert "shout" in names(completed)  # the class's own attributes, read without running it
+    await ask(kernel, "inspect", "spy", want="name")
+    await ask(kernel, "inspect", "spy.shout(", want="call")
+    await ask(kernel, "complete", "len(sp")
+    run = await kernel.run("list(calls)")
+    assert run.results[1]["repr"] == "[]"
