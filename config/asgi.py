@@ -11,23 +11,36 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from kernels import embedded  # noqa: E402
+from playground import metrics  # noqa: E402
 from sharing import conversions  # noqa: E402
 
 
 async def lifespan(scope, receive, send) -> None:
+    lag = None
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if settings.PLAYGROUND_METRICS_PORT:
+                port, address = settings.PLAYGROUND_METRICS_PORT, settings.PLAYGROUND_METRICS_ADDRESS
+                lag = metrics.serve(port, address, _embedded_sessions)
             await embedded.wait_warm()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if lag is not None:
+                lag.cancel()
             await embedded.stop()
             conversions.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
+
+
+def _embedded_sessions() -> list:
+    host = embedded.current()
+    return list(host.sessions.values()) if host is not None else []
 
 
 application = ProtocolTypeRouter(

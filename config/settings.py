@@ -180,6 +180,9 @@ else:
         }
     }
 
+# Prometheus metrics of the web process on a port of their own (playground/metrics.py); 0: off.
+PLAYGROUND_METRICS_PORT = env_int("PLAYGROUND_METRICS_PORT", 0)
+PLAYGROUND_METRICS_ADDRESS = env_str("PLAYGROUND_METRICS_ADDRESS", "127.0.0.1")
 PLAYGROUND_EMBEDDED_KERNELHOST = env_bool("PLAYGROUND_EMBEDDED_KERNELHOST", not REDIS_URL)
 PLAYGROUND_KERNELHOST_CHANNEL = env_str("PLAYGROUND_KERNELHOST_CHANNEL", "kernelhost")
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from channels.exceptions import ChannelFull
 
 from kernel_runtime import protocol
+from playground import metrics
 
 from . import admission, assistant, bus
 from .limits import Limits
@@ -139,9 +140,11 @@ class KernelHost:
         """Make room for `session`'s kernel, evicting an idle one if need be; or say why not."""
         too_often = self.starts.refusal(session.owner, session.client)
         if too_often:
+            metrics.refused("kernel_starts")
             return too_often
         victim = admission.client_victim(self.sessions.values(), session, self.limits) if session.client else None
         if isinstance(victim, str):
+            metrics.refused("client_kernels")
             return victim
         if victim is None and not self.pool.has_room():
             candidates = admission.evictable(self.sessions.values(), session)

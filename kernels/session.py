@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from kernel_runtime import protocol
-from playground import messages
+from playground import messages, metrics
 
 from .assistant import Assistant, QuestionCpu
 from .limits import Limits
@@ -249,6 +249,7 @@ class KernelSession:
         process = self.process
         request = self._current = self._queue.popleft()
         self._traffic.start_run()
+        metrics.RUNS.inc()
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
         clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
         loop = asyncio.get_running_loop()

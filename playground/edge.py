@@ -17,7 +17,11 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 
+from . import metrics
+
 JSON = ("application/json",)
+REASONS = {400: "malformed", 403: "cross_site", 413: "too_large", 415: "content_type", 422: "too_slow"}
+REASONS |= {429: "rate_limited", 503: "busy"}
 SAME_SITE_FETCHES = ("same-origin", "none")  # Sec-Fetch-Site values of this site's pages and of typed URLs
 
 
@@ -29,6 +33,7 @@ class Refused(Exception):
         self.status, self.retry_after = status, retry_after
 
     def response(self) -> JsonResponse:
+        metrics.refused(REASONS.get(self.status, str(self.status)))
         return json_error(self.status, str(self), self.retry_after)
 
 

@@ -23,7 +23,7 @@ import re
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from . import messages
+from . import messages, metrics
 
 DROPPABLE = frozenset({"stream", "result", "variables"})
 NOTICE = "\n[output dropped: the page was not reading fast enough; the run goes on]\n"
@@ -70,6 +70,7 @@ class SendBuffer:
             if self._fits(text):
                 self._append(kind, text)
             return
+        metrics.BUFFER_DROPS.inc()
         run = _run_id(text)
         if run not in self._noted:  # one notice per run; small, so it always fits
             self._noted.add(run)

@@ -21,6 +21,7 @@ import multiprocessing.pool
 from collections.abc import Callable
 from typing import Any
 
+from playground import metrics
 from playground.edge import Refused
 
 WORKERS = 1  # a conversion takes one core; the other stays with the web process
@@ -41,7 +42,15 @@ async def run(client: str, function: Callable[..., Any], *args: Any) -> Any:
         raise Refused(429, f"At most {PER_CLIENT} conversions at once from one address.", retry_after=2)
     _in_flight[client] += 1
     try:
-        return await _call(function, args)
+        result = await _call(function, args)
+        metrics.CONVERSIONS.labels("done").inc()
+        return result
+    except Refused:
+        metrics.CONVERSIONS.labels("stopped").inc()
+        raise
+    except Exception:
+        metrics.CONVERSIONS.labels("refused").inc()  # the input was not what it should be
+        raise
     finally:
         _in_flight[client] -= 1
         if not _in_flight[client]:
