@@ -97,3 +97,13 @@ async def test_one_address_may_hold_two_conversions_and_the_site_eight(monkeypat
         await conversions.run("late", time.sleep, 0.1)
     assert full.value.status == 503 and full.value.retry_after
     await asyncio.gather(*slow, other)  # the ones admitted all finish
+
+
+def test_an_embeds_code_lines_are_drawn_once_per_link():
+    # 16,380 lines took ~150 ms of the web process per view, for anyone, without a rate limit.
+    snippet = Snippet.objects.create(id="embedOnce01", code="x = 1\ny = 2")
+    first = Client().get(f"/e/{snippet.id}").content.decode()
+    Snippet.objects.filter(pk=snippet.id).update(code="changed = 3")  # never done: snippets are immutable
+    again = Client().get(f"/e/{snippet.id}").content.decode()
+    lines = again.split("<pre", 1)[1].split("</pre>", 1)[0]
+    assert 'data-n="2">y = 2' in first and 'data-n="2">y = 2' in lines and "changed" not in lines
