@@ -105,6 +105,9 @@ class Kernel:
     def kill(self, reason: str | None = None) -> None:
         self.killed = reason
 
+    def cpu_seconds(self) -> float:
+        return 0.0
+
 
 class Outbox:
     def __init__(self):
