@@ -1,6 +1,6 @@
 """A scaled-out site on loopback: a real redis-server, web processes and kernel hosts.
 
-Used by the cluster tests (tests/test_cluster*.py) and the load benchmark (bench/cluster_load.py):
+Used by the cluster tests (tests/kernels/test_cluster*.py) and the load benchmark (bench/cluster_load.py):
 
     with Cluster(webs=2, kernelhosts=2) as cluster:
         cluster.webs[0].base   # http://127.0.0.1:<port>

@@ -1,5 +1,5 @@
 """Small, pure helpers shared by the benches: figures from timings, fields from /proc's text
-(unit-tested in tests/test_bench_stats.py; nothing here reads a file or starts a process)."""
+(unit-tested in tests/bench/test_bench_stats.py; nothing here reads a file or starts a process)."""
 
 from __future__ import annotations
 

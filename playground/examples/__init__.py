@@ -20,7 +20,7 @@ the same code token for token once comments are set aside (the `# %%` cell marks
 Every example is ready to run in a fresh session (it defines everything it uses; `tf`, `np` and
 `keras` are predefined in kernels, which is why pyproject.toml keeps ruff away from these files;
 a type checker must skip them too). `# %%` lines split an example into cells at its steps (the
-editor runs the whole file today). tests/test_examples.py runs every example in a real kernel.
+editor runs the whole file today). tests/web/test_examples.py runs every example in a real kernel.
 """
 
 from __future__ import annotations
