@@ -52,8 +52,9 @@ class Limits:
     memory_bytes: int = 1024**3
     """The memory limit of one kernel, everything it starts included (cgroup; RLIMIT_AS breaks
     TensorFlow): what one session may use at most, several times what a session typically does."""
-    memory_request_bytes: int = 256 * 1024**2
-    """What admission counts per kernel: a typical session's memory, measured (docs/benchmarks.md).
+    memory_request_bytes: int = 128 * 1024**2
+    """What admission counts per kernel: a typical session's memory, measured (the seed lesson's
+    kernel holds 83 MiB after all of it: docs/benchmarks.md, bench.session_memory).
     When the kernels' real memory nears the budget, idle kernels are evicted, biggest first."""
     max_processes: int = 64
     """Processes one kernel may run at once, counted by the host every second; past it the kernel

@@ -29,7 +29,7 @@ class FakeSession:
 
 
 def limits(**changes) -> Limits:
-    base = Limits(memory_budget_bytes=22 * GIB, memory_bytes=256 * 1024**2, max_kernels=200)
+    base = Limits(memory_budget_bytes=22 * GIB, memory_request_bytes=256 * 1024**2, max_kernels=200)
     return dataclasses.replace(base, **changes)
 
 
