@@ -16,6 +16,7 @@ from django.conf import settings  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from kernels import embedded  # noqa: E402
 from playground import metrics  # noqa: E402
+from playground.edge import EdgeMiddleware  # noqa: E402
 from sharing import conversions  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def _embedded_sessions() -> list:
 
 application = ProtocolTypeRouter(
     {
-        "http": django_http,
+        "http": EdgeMiddleware(django_http),  # endpoints' rules before Django reads a body
         # Cookies only, not Channels' session middleware: the consumer needs the session key and
         # nothing in the session, and that middleware checks the session on every frame sent.
         "websocket": AllowedHostsOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),

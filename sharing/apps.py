@@ -17,7 +17,10 @@ class SharingConfig(AppConfig):
     limits: SnippetLimits
 
     def ready(self) -> None:
+        from . import rules
+
         self.limits = snippet_limits_from_env()
+        rules.register()
 
 
 def snippet_limits() -> SnippetLimits:

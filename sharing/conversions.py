@@ -18,6 +18,7 @@ import collections
 import logging
 import multiprocessing
 import multiprocessing.pool
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ WORKERS = 1  # a conversion takes one core; the other stays with the web process
 TIME_LIMIT_S = 10.0
 WAITING = 8  # conversions in flight or queued, site-wide
 PER_CLIENT = 2  # of them from one client address
+NICENESS = 10  # the worker's: a conversion waits for the CPU that pages and runs need
 
 log = logging.getLogger(__name__)
 _pool: multiprocessing.pool.Pool | None = None
@@ -104,6 +106,9 @@ def stop() -> None:
 
 
 def _quiet() -> None:
-    """In the worker: nbformat logs the whole invalid value (megabytes); our answer says enough."""
+    """In the worker: conversions yield the CPU to pages and websockets (the web process, the
+    kernels), and nbformat's logging of whole invalid values (megabytes) is silenced: our answer
+    says enough."""
+    os.nice(NICENESS)
     logging.getLogger("nbformat").setLevel(logging.CRITICAL)
     logging.getLogger().setLevel(logging.CRITICAL)

@@ -18,12 +18,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from kernels.apps import kernel_limits
-from playground import ratelimit
-from playground.edge import JSON, Refused, check_same_site, json_error, read_body
+from playground import edge, ratelimit
+from playground.edge import Refused, json_error
 
 from . import conversions, notebooks
 from .apps import snippet_limits
-from .views import afind, gone
+from .views import afind, gone, too_many_views
 
 IPYNB = "application/x-ipynb+json"
 RENDERING_TTL_S = 24 * 3600  # a link's .ipynb in the cache; rebuilt from the database after
@@ -31,6 +31,9 @@ RENDERING_TTL_S = 24 * 3600  # a link's .ipynb in the cache; rebuilt from the da
 
 @require_safe
 async def snippet_notebook(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    refusal = too_many_views(request, "snippet-ipynb")
+    if refusal is not None:
+        return refusal
     snippet = await afind(snippet_id)
     if snippet is None or snippet.is_removed:
         return gone(request, snippet_id, snippet)
@@ -48,6 +51,9 @@ async def snippet_notebook(request: HttpRequest, snippet_id: str) -> HttpRespons
 
 @require_safe
 async def snippet_script(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    refusal = too_many_views(request, "snippet-py")
+    if refusal is not None:
+        return refusal
     snippet = await afind(snippet_id)
     if snippet is None or snippet.is_removed:
         return gone(request, snippet_id, snippet)
@@ -59,7 +65,7 @@ async def snippet_script(request: HttpRequest, snippet_id: str) -> HttpResponse:
 async def api_notebook(request: HttpRequest) -> HttpResponse:
     """{"cells": [{"code", "outputs"?}, ...]} -> an .ipynb: the editor's runs, whole or cell by cell."""
     try:
-        body = _checked_body(request, JSON)
+        body = _checked_body(request, "api-notebook")
         limits = (kernel_limits().max_code_bytes, snippet_limits().max_output_bytes)
         text = await conversions.run(ratelimit.client_key(request), notebooks.cells_to_notebook, body, *limits)
     except (Refused, notebooks.NotNotebook) as exc:
@@ -69,10 +75,10 @@ async def api_notebook(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-async def api_notebook_code(request: HttpRequest) -> JsonResponse:
+async def api_notebook_code(request: HttpRequest) -> HttpResponse:
     """An .ipynb as the body -> {"code": its cells as the editor's code}."""
     try:
-        body = _checked_body(request, (IPYNB, *JSON))
+        body = _checked_body(request, "api-notebook-code")
         code = await conversions.run(ratelimit.client_key(request), notebooks.from_notebook, body)
     except (Refused, notebooks.NotNotebook) as exc:
         return _refusal(exc)
@@ -82,17 +88,13 @@ async def api_notebook_code(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"code": code})
 
 
-def _checked_body(request: HttpRequest, content_types: tuple[str, ...]) -> bytes:
+def _checked_body(request: HttpRequest, url_name: str) -> bytes:
     """The body of a conversion this site may do: same-site, within the rate and the size limits."""
-    check_same_site(request, content_types)
-    per_minute = snippet_limits().conversions_per_minute
-    wait = ratelimit.hit(f"notebook:{ratelimit.client_key(request)}", per_minute, 60)
-    if wait is not None:
-        raise Refused(429, f"Too many notebook conversions from here; try again in {wait} s.", retry_after=wait)
-    return read_body(request, notebooks.MAX_NOTEBOOK_BYTES)
+    edge.check(request, url_name)
+    return edge.read_body(request, notebooks.MAX_NOTEBOOK_BYTES)
 
 
-def _refusal(exc: Refused | notebooks.NotNotebook) -> JsonResponse:
+def _refusal(exc: Refused | notebooks.NotNotebook) -> HttpResponse:
     if isinstance(exc, Refused):
         return exc.response()
     return json_error(413 if isinstance(exc, notebooks.TooLarge) else 400, str(exc))

@@ -40,6 +40,9 @@ class SnippetLimits:
     """Snippets one client (IP address) may create per window before getting 429."""
     rate_window_s: int = 600
     """The rate-limit window of creates_per_window, in seconds."""
+    views_per_minute: int = 300
+    """Snippet pages, embeds and downloads one client address may ask for per minute (a class of
+    60 behind one NAT address opening a link at once fits five times); then 429."""
     conversions_per_minute: int = 60
     """Notebook conversions (POST /api/notebook, /api/notebook/code) per client address and minute."""
 

@@ -9,22 +9,25 @@ from __future__ import annotations
 import re
 
 from csp.decorators import csp_replace
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
 from kernels.apps import kernel_limits
-from playground import ratelimit
+from playground import edge
 from playground.clients import ensure_issued_session
-from playground.edge import Refused, check_same_site, json_error, read_body
 
 from .apps import snippet_limits
 from .models import Snippet
 from .submission import ID_PATTERN, SubmissionError, parse_submission
 
+EMBED_CACHE_S = 24 * 3600  # an embed's HTML in the server's cache; moderation is checked before it
 EMBED_MAX_AGE_S = 300
 """Browsers and proxies may keep an embed this long (snippets never change; moderation might)."""
 DESCRIPTION_CHARS = 200
@@ -38,34 +41,33 @@ DESCRIPTION_CHARS = 200
 # preflight) and no foreign Origin (playground/edge.py). The rate limit still applies.
 @csrf_exempt
 @require_POST
-def api_create(request: HttpRequest) -> JsonResponse:
-    limits = snippet_limits()
+def api_create(request: HttpRequest) -> HttpResponse:
     try:
-        check_same_site(request)
-        wait = ratelimit.hit(
-            f"snippet-create:{ratelimit.client_key(request)}", limits.creates_per_window, limits.rate_window_s
+        edge.check(request, "api-snippets")
+        limits = snippet_limits()
+        submission = parse_submission(
+            edge.read_body(request, limits.max_request_bytes), kernel_limits().max_code_bytes, limits
         )
-        if wait is not None:
-            raise Refused(429, f"Too many snippets shared from here; try again in {wait} s.", retry_after=wait)
-        body = read_body(request, limits.max_request_bytes)
-        submission = parse_submission(body, kernel_limits().max_code_bytes, limits)
         snippet, created = Snippet.objects.create_or_get(submission)
-    except Refused as exc:
+    except edge.Refused as exc:
         return exc.response()
     except SubmissionError as exc:
-        return json_error(exc.status, str(exc))
+        return edge.json_error(exc.status, str(exc))
     if snippet.is_removed:
-        return json_error(410, "This content was removed by the moderators; it cannot be shared again.")
+        return edge.json_error(410, "This content was removed by the moderators; it cannot be shared again.")
     return JsonResponse({"id": snippet.id, "url": snippet.get_absolute_url()}, status=201 if created else 200)
 
 
 @require_safe
-def api_detail(request: HttpRequest, snippet_id: str) -> JsonResponse:
+def api_detail(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    refusal = too_many_views(request, "api-snippet")
+    if refusal is not None:
+        return refusal
     snippet = _find(snippet_id)
     if snippet is None:
-        return json_error(404, f"There is no snippet {snippet_id!r}.")
+        return edge.json_error(404, f"There is no snippet {snippet_id!r}.")
     if snippet.is_removed:
-        return json_error(410, "This snippet was removed by the moderators.")
+        return edge.json_error(410, "This snippet was removed by the moderators.")
     return JsonResponse(snippet.as_json(), json_dumps_params={"ensure_ascii": False})
 
 
@@ -76,6 +78,9 @@ def api_detail(request: HttpRequest, snippet_id: str) -> JsonResponse:
 def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
     if request.GET.get("embed", "0") not in ("", "0"):
         return snippet_embed(request, snippet_id)
+    refusal = too_many_views(request, "snippet")
+    if refusal is not None:
+        return refusal
     snippet = _find(snippet_id, with_parent=True)
     if snippet is None or snippet.is_removed:
         return gone(request, snippet_id, snippet)
@@ -88,12 +93,30 @@ def snippet_page(request: HttpRequest, snippet_id: str) -> HttpResponse:
 @csp_replace({"frame-ancestors": ["*"]})  # made to be framed, by any site
 @require_safe
 def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
+    refusal = too_many_views(request, "snippet-embed")
+    if refusal is not None:
+        return refusal
     snippet = _find(snippet_id)
     if snippet is None or snippet.is_removed:
         return gone(request, snippet_id, snippet, template="sharing/embed_gone.html")
-    response = render(request, "sharing/embed.html", _context(request, snippet))
+    # The same for every viewer (no session, no token): drawn once per language, kept by id.
+    key = f"snippet-embed:{snippet.id}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("sharing/embed.html", _context(request, snippet), request)
+        cache.set(key, html, EMBED_CACHE_S)
+    response = HttpResponse(html)
     patch_cache_control(response, public=True, max_age=EMBED_MAX_AGE_S)
     return response
+
+
+def too_many_views(request: HttpRequest, url_name: str) -> HttpResponse | None:
+    """The answer past the client's share of snippet views (pages, embeds, downloads), or None."""
+    try:
+        edge.check(request, url_name)
+    except edge.Refused as exc:
+        return exc.response()
+    return None
 
 
 def _find(snippet_id: str, with_parent: bool = False) -> Snippet | None:

@@ -41,6 +41,7 @@ def test_every_limit_in_the_api_table_is_the_servers_own():
     assert size(row("a notebook sent to a conversion")) == notebooks.MAX_NOTEBOOK_BYTES
     assert count(row("cells of a notebook")) == notebooks.MAX_CELLS
     assert f"{snippets.conversions_per_minute} per minute" in row("PLAYGROUND_SNIPPET_CONVERSIONS_PER_MINUTE")
+    assert f"{snippets.views_per_minute} per minute" in row("PLAYGROUND_SNIPPET_VIEWS_PER_MINUTE")
     assert count(row("conversions at once from one address")) == conversions.PER_CLIENT
     assert count(row("conversions waiting or running")) == conversions.WAITING
     assert f"{conversions.TIME_LIMIT_S:g} s" in row("time of one conversion")

@@ -107,3 +107,15 @@ def test_an_embeds_code_lines_are_drawn_once_per_link():
     again = Client().get(f"/e/{snippet.id}").content.decode()
     lines = again.split("<pre", 1)[1].split("</pre>", 1)[0]
     assert 'data-n="2">y = 2' in first and 'data-n="2">y = 2' in lines and "changed" not in lines
+
+
+def test_an_address_past_its_share_of_link_views_gets_a_plain_429_and_others_do_not(override_snippet_limits):
+    # The attack: 88 embeds a second of a 64 KiB link (900 KB each), without any limit, tripled
+    # a neighbour's page loads.
+    override_snippet_limits(views_per_minute=3)
+    snippet = Snippet.objects.create(id="viewsLimit1", code="x = 1")
+    greedy = [Client(REMOTE_ADDR="10.0.0.1").get(path) for path in (f"/e/{snippet.id}", f"/s/{snippet.id}")]
+    greedy += [Client(REMOTE_ADDR="10.0.0.1").get(f"/s/{snippet.id}.py") for _ in range(2)]
+    assert [answer.status_code for answer in greedy] == [200, 200, 200, 429]
+    assert greedy[-1]["Retry-After"] and b"Too many snippet views" in greedy[-1].content
+    assert Client(REMOTE_ADDR="10.0.0.2").get(f"/e/{snippet.id}").status_code == 200
