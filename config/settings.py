@@ -189,6 +189,9 @@ PLAYGROUND_KERNELHOST_CHANNEL = env_str("PLAYGROUND_KERNELHOST_CHANNEL", "kernel
 # Each API endpoint checks its own, smaller limit on Content-Length before reading a body and
 # answers a JSON 413 (playground/edge.py); this is only the ceiling of what Django will read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies that far are held in memory, not spilled to a temporary file on disk (whose writes the
+# database's commits then wait behind): the edge has bounded them before they are read.
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
 SESSION_COOKIE_SAMESITE = "Lax"

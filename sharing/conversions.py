@@ -29,7 +29,7 @@ WORKERS = 1  # a conversion takes one core; the other stays with the web process
 TIME_LIMIT_S = 10.0
 WAITING = 8  # conversions in flight or queued, site-wide
 PER_CLIENT = 2  # of them from one client address
-NICENESS = 10  # the worker's: a conversion waits for the CPU that pages and runs need
+NICENESS = 19  # the worker's: a conversion waits for the CPU that pages and runs need
 
 log = logging.getLogger(__name__)
 _pool: multiprocessing.pool.Pool | None = None
