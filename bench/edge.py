@@ -7,9 +7,11 @@ Each round serves the code of `--old-commit` (a worktree, default: the commit be
 edge's change) and this checkout, one after the other, so both meet the machine in the same
 state. In each: a quiet phase (the neighbour alone), then an attack phase (four clients, each its
 own address through X-Forwarded-For from a trusted proxy, in threads of another process, cycling
-through the payloads below and ignoring every refusal). The neighbour measures page loads of `/`
-and `t + 10` round trips throughout; this checkout's site also reports its event loop's lag as
-a metric (playground/metrics.py), read before and after the attack.
+through the payloads below as fast as the site's limits let them: a request refused with
+Retry-After is sent again when it says; --flood sends it again at once, an HTTP flood). The
+neighbour measures page loads of `/` and `t + 10` round trips throughout; this checkout's site
+also reports its event loop's lag as a metric (playground/metrics.py), read before and after
+the attack.
 """
 
 from __future__ import annotations
@@ -55,25 +57,35 @@ def payloads(long_link: str) -> dict[str, tuple[str, str, bytes, str]]:
     }
 
 
-def request(base: str, method: str, path: str, body: bytes, kind: str, address: str) -> int:
+def request(base: str, method: str, path: str, body: bytes, kind: str, address: str) -> tuple[int, float]:
+    """The status of one request (0: the connection was cut) and the Retry-After it carried."""
     headers = {"X-Forwarded-For": address} | ({"Content-Type": kind} if kind else {})
     call = urllib.request.Request(base + path, data=body or None, method=method, headers=headers)
     try:
         with urllib.request.urlopen(call, timeout=120) as answer:
             answer.read()
-            return answer.status
+            return answer.status, 0.0
     except urllib.error.HTTPError as refused:
-        return refused.code
+        return refused.code, float(refused.headers.get("Retry-After") or 0)
     except OSError:
-        return 0
+        return 0, 0.0
 
 
-def attack(base: str, address: str, work: list, stop: threading.Event, answers: list[int]) -> None:
+def attack(base: str, address: str, work: list, stop: threading.Event, answers: list[int], flood: bool) -> None:
+    """Send each payload in turn, as fast as the site's limits let it through: a payload refused
+    with Retry-After waits that long (unless `flood`: then every refusal is sent again at once)."""
+    allowed_at = [0.0] * len(work)
     while not stop.is_set():
-        for method, path, body, kind in work:
+        due = [n for n, at in enumerate(allowed_at) if at <= time.monotonic()]
+        if not due:
+            stop.wait(min(allowed_at) - time.monotonic())
+        for n in due:
             if stop.is_set():
                 return
-            answers.append(request(base, method, path, body, kind, address))
+            status, retry_after = request(base, *work[n], address)
+            answers.append(status)
+            if retry_after and not flood:
+                allowed_at[n] = time.monotonic() + retry_after
 
 
 def share_long_link(base: str) -> str:
@@ -124,7 +136,7 @@ def lag_p99_ms(before: dict[float, float], after: dict[float, float]) -> float |
     return None
 
 
-async def measure(root: Path, seconds: float, with_metrics: bool, names: list[str]) -> dict:
+async def measure(root: Path, seconds: float, with_metrics: bool, names: list[str], flood: bool) -> dict:
     port = free_port()
     env = {"TRUSTED_PROXIES": "127.0.0.1"} | ({"PLAYGROUND_METRICS_PORT": str(port)} if with_metrics else {})
     metrics_url = f"http://127.0.0.1:{port}/metrics" if with_metrics else None
@@ -136,14 +148,14 @@ async def measure(root: Path, seconds: float, with_metrics: bool, names: list[st
         # The attackers in a process of their own: in this one they would hold the GIL the
         # neighbour's timings need, and time this process, not the site.
         with multiprocessing.get_context("spawn").Pool(1) as attackers:
-            answers = attackers.apply_async(attack_for, (base, work, seconds + 2))
+            answers = attackers.apply_async(attack_for, (base, work, seconds + 2, flood))
             attacked = await neighbour(base, seconds)
             after = lag_buckets(metrics_url)
             statuses = await asyncio.to_thread(answers.get, 200)
     return {"quiet": quiet, "attacked": attacked, "attack_answers": statuses, "lag_p99_ms": lag_p99_ms(before, after)}
 
 
-def attack_for(base: str, work: list, seconds: float) -> dict[str, int]:
+def attack_for(base: str, work: list, seconds: float, flood: bool) -> dict[str, int]:
     """Four attackers, each its own address, for `seconds`; how the site answered them.
 
     Niced: clients are other machines, and here the load generator shares the site's two cores;
@@ -152,7 +164,7 @@ def attack_for(base: str, work: list, seconds: float) -> dict[str, int]:
     os.nice(19)
     stop, answers = threading.Event(), []
     threads = [
-        threading.Thread(target=attack, args=(base, f"10.0.0.{n}", work, stop, answers), daemon=True)
+        threading.Thread(target=attack, args=(base, f"10.0.0.{n}", work, stop, answers, flood), daemon=True)
         for n in range(1, 5)
     ]
     for thread in threads:
@@ -214,4 +226,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--versions", default="old,new", help="which to run: old, new or both")
     parser.add_argument("--payloads", default="", help="names of payloads() to send (default: all)")
+    parser.add_argument("--flood", action="store_true", help="ignore Retry-After: send refused requests again at once")
     asyncio.run(main(parser.parse_args()))
