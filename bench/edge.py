@@ -193,9 +193,8 @@ async def main(args: argparse.Namespace) -> None:
             for name, root in (("old", old), ("new", ROOT)):
                 if name not in args.versions:
                     continue
-                entry[name] = await measure(
-                    root, args.seconds, name == "new", args.payloads.split(",") if args.payloads else []
-                )
+                names = args.payloads.split(",") if args.payloads else []
+                entry[name] = await measure(root, args.seconds, name == "new", names, args.flood)
                 print(f"round {n + 1} {name}: {json.dumps(entry[name])}", flush=True)
             report["rounds"].append(entry)
     finally:
