@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 from config.env import dataclass_from_env
 
+from .record import RecordLimits
+
 
 @dataclasses.dataclass(frozen=True)
 class Limits:
@@ -77,6 +79,14 @@ class Limits:
     """Kernels one session may start per minute (restarts included; starts.py); then it waits."""
     client_kernel_starts_per_minute: int = 60
     """Kernels one client address may start per minute (a class arriving at once fits)."""
+    record_run_bytes: int = 2 * 1024**2
+    """What a session's record keeps of one run's messages (its `done` and error always)."""
+    record_session_bytes: int = 16 * 1024**2
+    """What a session's record keeps in all; the oldest runs go first, and the record says how many."""
+    record_runs: int = 200
+    """Runs a session's record keeps."""
+    background_run_s: float = 1800.0
+    """How long a run goes on with no page open; then it is stopped and the detached grace applies."""
     max_kernels_per_client: int = 64
     """Kernels one client address may hold at once (a class behind one NAT address); never more
     than three quarters of what the host holds."""
@@ -94,6 +104,10 @@ class Limits:
         for field in dataclasses.fields(self):
             if getattr(self, field.name) <= 0:
                 raise ValueError(f"Limit {field.name} must be positive, got {getattr(self, field.name)!r}")
+
+    @property
+    def record_limits(self) -> RecordLimits:
+        return RecordLimits(self.record_run_bytes, self.record_session_bytes, self.record_runs)
 
     @property
     def capacity(self) -> int:

@@ -27,6 +27,7 @@ from .limits import Limits
 from .pages import OpenPages
 from .pool import KernelPool
 from .process import KernelProcess
+from .record import RunRecord, SessionRecord
 from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
 
@@ -48,6 +49,7 @@ class Request:
     queued_at: float = field(default_factory=time.monotonic)
     stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
     errored: bool = False  # a run reports at most one error
+    record: RunRecord | None = None  # once it runs: what its pages are sent, kept (record.py)
 
     @property
     def keeps_processes(self) -> bool:
@@ -97,6 +99,7 @@ class KernelSession:
         self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assistant.py)
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
+        self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
 
     @property
     def running(self) -> bool:
@@ -125,6 +128,7 @@ class KernelSession:
         self.attached.heard(reply)
         self._ensure_started()
         await self._send(reply, self.status())
+        await self._send(reply, messages.RECORD(**self.record.as_json()))  # then what is live follows
         await self._send_variables_owed(reply)
 
     def detach(self, reply: str) -> None:
@@ -248,6 +252,10 @@ class KernelSession:
             return
         process = self.process
         request = self._current = self._queue.popleft()
+        request.record = self.record.begin(request.id, request.code, process.info)
+        begun = messages.RUN(id=request.id, code=request.code, started=request.record.started)
+        for page in self.attached:
+            await self._send(page, begun)  # a run another tab or device asked for shows here too
         self._traffic.start_run()
         metrics.RUNS.inc()
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
@@ -303,10 +311,11 @@ class KernelSession:
         if kind == "done" and request.stopped_by:
             text = json.dumps({**message, "stopped_by": request.stopped_by})
         if kind == "variables":
-            self.variables.sent(request.reply, text)
+            self.variables.sent(list(self.attached), text)
         elif kind == "done":
-            await self._send_variables_owed(request.reply, request.id)
-        await self._outbox.reply(request.reply, kind, text)
+            for page in self.attached:
+                await self._send_variables_owed(page, request.id)
+        await self._to_pages(request, kind, text)
         if kind == "done":
             self._end_run(request)
             await self._set_state("idle", None)
@@ -363,7 +372,20 @@ class KernelSession:
                 self.owner, "stream", json.dumps(protocol.STREAM(id=None, name="stderr", text=text))
             )
         else:
-            await self._send(request.reply, protocol.STREAM(id=request.id, name="stderr", text=text))
+            await self._to_pages(
+                request, "stream", json.dumps(protocol.STREAM(id=request.id, name="stderr", text=text))
+            )
+
+    async def _to_pages(self, request: Request, kind: str, text: str) -> None:
+        """A run's message: kept in the record, and sent to every open page (its asker's too)."""
+        if request.record is None:  # it never ran (cancelled, refused): only its asker hears
+            await self._outbox.reply(request.reply, kind, text)
+            return
+        self.record.add(request.record, kind, text)
+        for page in self.attached:
+            await self._outbox.reply(page, kind, text)
+        if request.reply not in self.attached:
+            await self._outbox.reply(request.reply, kind, text)
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
         await asyncio.sleep(self._limits.interrupt_grace_s)
@@ -379,8 +401,11 @@ class KernelSession:
             await self._fail(request, ename, evalue)
 
     async def _fail(self, request: Request, ename: str, evalue: str) -> None:
-        await self._send(request.reply, protocol.ERROR(id=request.id, ename=ename, evalue=evalue))
-        await self._send(request.reply, protocol.DONE(id=request.id, ok=False))
+        for message in (
+            protocol.ERROR(id=request.id, ename=ename, evalue=evalue),
+            protocol.DONE(id=request.id, ok=False),
+        ):
+            await self._to_pages(request, message["type"], json.dumps(message))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
         announced = self._announced

@@ -17,9 +17,9 @@ class KnownVariables:
         self._text: str | None = None
         self._heard: set[str] = set()  # reply channels that have the current text
 
-    def sent(self, reply: str, text: str) -> None:
-        """The kernel's new `variables`, forwarded to `reply`."""
-        self._text, self._heard = text, {reply}
+    def sent(self, replies: list[str], text: str) -> None:
+        """The kernel's new `variables`, forwarded to the pages `replies`."""
+        self._text, self._heard = text, set(replies)
 
     def owed(self, reply: str, run_id: str | None = None) -> str | None:
         """The current `variables` if `reply` has not heard them (labelled with `run_id` if given)."""

@@ -20,6 +20,8 @@ from kernel_runtime.protocol import (
     ERROR,
     FLAG,
     ID,
+    LIST,
+    NUMBER,
     OBJECT,
     PROGRESS,
     QUESTION,
@@ -68,7 +70,14 @@ DONE_SEEN = DONE.extended(cancelled=optional(FLAG), stopped_by=optional(OBJECT))
 # An answer to the editor carries the browser's `id` instead of the host's `ref`, and why it is empty.
 COMPLETIONS_SEEN = ASSIST_REPLIES["completions"].without("ref").extended(id=ID, reason=_REASON)
 INSPECTION_SEEN = ASSIST_REPLIES["inspection"].without("ref").extended(id=ID, reason=_REASON)
-SERVER = vocabulary(STATUS, STREAM, RESULT, ERROR, PROGRESS, VARIABLES, DONE_SEEN, COMPLETIONS_SEEN, INSPECTION_SEEN)
+# A run begun (by this page or another of the session): its code, so every page can show it.
+RUN = Message("run", {"id": ID, "code": TEXT, "started": NUMBER})
+# The session's record (kernels/record.py), first thing a page hears after its status: every run
+# kept, oldest first, each {id, code, started, kernel, messages, truncated, running}.
+RECORD = Message("record", {"runs": LIST, "dropped": Field((int,))})
+SERVER = vocabulary(
+    STATUS, RUN, RECORD, STREAM, RESULT, ERROR, PROGRESS, VARIABLES, DONE_SEEN, COMPLETIONS_SEEN, INSPECTION_SEEN
+)
 
 
 @dataclass(frozen=True)

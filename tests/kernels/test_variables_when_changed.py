@@ -18,17 +18,16 @@ async def test_a_run_that_changes_nothing_the_panel_shows_sends_no_variables(ker
     assert names(await kernel.run("del u")) == ["t"]
 
 
-async def test_a_page_that_opens_hears_them_at_once_and_a_tab_that_runs_after_another_before_its_done(
-    client_factory,
-):
+async def test_a_page_that_opens_hears_the_record_then_them_and_every_open_tab_hears_a_change(client_factory):
     first_tab = await client_factory()
     await first_tab.run("x = tf.ones([4])")
     second_tab = await client_factory(first_tab.owner)  # a reload or a second tab: no run needed
+    record = await second_tab.next_message()
+    assert record["type"] == "record" and [run["code"] for run in record["runs"]] == ["x = tf.ones([4])"]
     opened = await second_tab.next_message()
     assert opened["type"] == "variables" and [v["name"] for v in opened["variables"]] == ["x"]
-    await first_tab.run("y = 1")  # the change goes to the tab that asked
-    run = await second_tab.run("x + 1")  # changes nothing, yet this tab has not heard y
-    heard = run.of("variables")
-    assert len(heard) == 1 and [v["name"] for v in heard[0]["variables"]] == ["x", "y"]
-    assert heard[0]["id"] == run.done["id"] and run.messages[-2:] == [heard[0], run.done]
-    assert (await second_tab.run("x + 2")).of("variables") == []
+    asked_elsewhere = await first_tab.run("y = 1")
+    seen_here = await second_tab.collect(asked_elsewhere.done["id"])  # every open page sees every run
+    assert seen_here.of("run")[0]["code"] == "y = 1"
+    assert [v["name"] for v in seen_here.of("variables")[0]["variables"]] == ["x", "y"]
+    assert (await second_tab.run("x + 1")).of("variables") == []  # heard already

@@ -124,6 +124,7 @@ async def test_a_request_the_edge_refuses_is_answered_before_its_body_is_read(he
     assert sent[0]["status"] == status and json.loads(sent[1]["body"])["error"]
 
 
+@pytest.mark.django_db(transaction=True)  # the view runs in a thread of its own, outside the test's transaction
 async def test_a_client_past_its_rate_is_refused_before_its_body_is_read_and_a_passed_request_counts_once(
     override_snippet_limits,
 ):
