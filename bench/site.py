@@ -140,12 +140,13 @@ async def next_message(websocket, receive: Callable[[], Awaitable[str]] | None =
 
 
 async def execute(websocket, code: str, request_id: str) -> list[dict]:
-    """Send one run and return its messages up to and including `done`."""
+    """Send one run and return its output messages up to and including `done` (not the `run`
+    every page is sent when it begins)."""
     await websocket.send(json.dumps({"type": "execute", "id": request_id, "code": code}))
     seen = []
     while True:
         message = await next_message(websocket)
-        if message.get("id") != request_id:
+        if message.get("id") != request_id or message["type"] == "run":
             continue
         seen.append(message)
         if message["type"] == "done":

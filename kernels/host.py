@@ -207,6 +207,7 @@ class KernelHost:
         for owner, session in list(self.sessions.items()):
             session.check_processes()
             session.check_idle_cpu()
+            await session.check_background_run()
             session.detach_silent_pages()
             if session.idle_seconds() >= limits.idle_timeout_s:
                 await self._end_session(
@@ -221,7 +222,7 @@ class KernelHost:
         for session in self.sessions.values():
             memory = session.process.memory_used() if session.process is not None else None
             if memory is not None:
-                used[session] = memory
+                used[session] = memory + session.record.bytes  # the record is the session's too
         for victim in admission.memory_relief(used, self.limits.memory_budget_bytes):
             await self._end_session(victim.owner, admission.memory_notice(used[victim]))
 

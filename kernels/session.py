@@ -208,6 +208,17 @@ class KernelSession:
             if notice:
                 process.kill(notice)
 
+    async def check_background_run(self) -> None:
+        """Stop a run that has gone on with no page open for longer than allowed (the host's patrol)."""
+        closed_at, current, limit_s = self.attached.closed_at, self._current, self._limits.background_run_s
+        if current is None or current.stopped_by or closed_at is None or time.monotonic() - closed_at < limit_s:
+            return
+        current.stopped_by = {"limit": "background_run_s", "value": limit_s}
+        await self._notice(
+            current, f"Stopped: it ran {limit_s / 60:g} minutes with no page open (PLAYGROUND_BACKGROUND_RUN_S)."
+        )
+        self._interrupt_current()
+
     def check_processes(self) -> None:
         """End the kernel if it runs more processes than allowed (a fork storm; the host's patrol)."""
         process, limit = self.process, self._limits.max_processes

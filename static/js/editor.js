@@ -1,6 +1,5 @@
-/* CodeMirror 5 (a classic script run before the modules: window.CodeMirror is the page's one global), the code
-   kept in localStorage. It replaces <textarea id="code">, taking its id and name. Esc then Tab leaves it.
-   `# %%` lines start cells, as in VS Code and Jupytext. */
+/* CodeMirror 5 (a classic script before the modules: window.CodeMirror is our one global), code kept in
+   localStorage; it replaces <textarea id="code">. Esc then Tab leaves it. `# %%` lines start cells (Jupytext). */
 const STORAGE_KEY = 'playground.code';
 const CodeMirror = window.CodeMirror;
 const CELL = /^#\s*%%/;

@@ -1,26 +1,19 @@
-/*
- * The live session: runs sent over the websocket, the server's messages (docs/protocol.md) drawn into them.
- * Without a socket there is no Run (no queue here): the server queues runs, and a queue here could replay code
- * against a kernel the user never saw come back.
- */
+/* The live session: runs sent over the websocket, the server's messages (docs/protocol.md) drawn into them.
+   No socket, no Run: the server queues runs (a queue here could replay code into a kernel never seen back). */
 import { finite, formatDuration } from './format.js';
 import { summarize } from './render.js';
 import { createRun } from './run.js';
 import { connect } from './socket.js';
 import { t } from './strings.js';
 
-const MAX_RUNS = 50; // run blocks kept in the page
+const MAX_RUNS = 50;
 
-let idCounter = 0;
-function newId() {
-  if (window.crypto.randomUUID) return window.crypto.randomUUID(); // only on https and localhost
-  idCounter += 1;
-  return 'r' + Date.now().toString(36) + '-' + idCounter + '-' + Math.random().toString(36).slice(2, 10);
-}
+// A run's id (crypto.randomUUID is https-only)
+const newId = () => Array.from(crypto.getRandomValues(new Uint32Array(4)), (n) => n.toString(36)).join('-');
 
 /** connectOnRun: a link's page starts no session before its first Run. */
 export function createSession({ wsPath, connectOnRun, editor, output, status, announce, variables, training, onSent, onMessage }) {
-  const runs = new Map(); // id -> {id, n, code, view, pending, lost, generation}, oldest first
+  const runs = new Map(); // id -> {id, n, code, offset, view, pending, lost, generation}, oldest first
   let runCount = 0;
   let conn = connectOnRun ? 'dormant' : 'connecting';
   let kernel = null; // the last `status` on this connection
@@ -41,7 +34,24 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     progress: forRun((run, m) => run.view.progress(m, interrupt)),
     variables: (m) => variables.update(m),
     done: forRun(onDone),
+    run: (m) => runs.has(m.id) || addRun(m.code, 0, m.id), // another tab's
+    record: onRecord,
   };
+  let replaying = false;
+
+  /* The session's record (docs/protocol.md) replaces our runs; what is live follows. */
+  function onRecord(m) {
+    replaying = true;
+    for (const r of m.runs.slice(-MAX_RUNS)) {
+      const old = runs.get(r.id);
+      old?.view.el.remove();
+      runs.delete(r.id);
+      addRun(r.code, old?.offset ?? 0, r.id);
+      r.messages.forEach(receive);
+    }
+    replaying = false;
+    showWaiting();
+  }
 
   function receive(m) {
     onMessage(m);
@@ -60,7 +70,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     showStatus();
   }
 
-  /* Once idle, the kernel will not answer runs sent on an earlier connection. */
+  /* Once idle, the kernel won't answer runs sent on earlier connections. */
   function giveUpOnEarlierConnections() {
     runs.forEach((run) => {
       if (!run.pending || run.generation === socket.generation()) return;
@@ -103,7 +113,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
   function onDone(run, m) {
     run.pending = false;
     const outcome = run.view.finish(m);
-    announce(t('ann_' + outcome, { n: run.n, time: formatDuration(m.elapsed_ms) }));
+    if (!replaying) announce(t('ann_' + outcome, { n: run.n, time: formatDuration(m.elapsed_ms) }));
     showWaiting();
   }
 
@@ -128,11 +138,11 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     }
   }
 
-  function addRun(code, offset) {
+  function addRun(code, offset, id = newId()) {
     const n = ++runCount;
     const view = createRun({ title: t('run_title', { n }), titleId: 'run-title-' + n, code, className: 'is-pending', training });
     view.setWaiting(false);
-    const entry = { id: newId(), n, code, offset, view, pending: true, lost: false, generation: socket.generation() };
+    const entry = { id, n, code, offset, view, pending: true, lost: false, generation: socket.generation() };
     output.add(view.el);
     runs.set(entry.id, entry);
     for (const [id, old] of runs) {
@@ -179,7 +189,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     output.divider(t('restart_divider'));
   }
 
-  /* Pending runs stay: their replies need a place. */
+  /* Pending runs stay: replies need a place. */
   function clear() {
     runs.forEach((run, id) => {
       if (!run.pending) runs.delete(id);

@@ -29,10 +29,10 @@ export function connect(path, { onMessage, onState }) {
       generation += 1;
       onState('open', {});
     };
-    // A frame holds one message or several, newline-separated (docs/protocol.md).
+    // A frame: messages, newline-separated (docs/protocol.md).
     sock.onmessage = (event) => event.data.split('\n').forEach((line) => onMessage(JSON.parse(line)));
     sock.onclose = () => {
-      // (an error is always followed by a close)
+      // (an error is followed by a close)
       ws = null;
       if (openedAt && Date.now() - openedAt >= STABLE_AFTER_MS) attempt = 0;
       openedAt = 0;

@@ -1,4 +1,4 @@
-/* The status line, the toolbar buttons that work, and announcements for screen readers. */
+/* The status line, the toolbar buttons that work, announcements for screen readers. */
 import { finite } from './format.js';
 import { t } from './strings.js';
 
@@ -16,7 +16,7 @@ function kernelInfo(k) {
 function reason(conn, kernel, retryDelay) {
   if (conn === 'reconnecting' && retryDelay) return t('retry_in', { s: retryDelay / 1000 });
   if (conn !== 'open' || !kernel) return '';
-  const why = kernel.reason || '';
+  const why = kernel.reason || (kernel.state === 'busy' ? t('busy_background') : '');
   return kernel.state === 'dead' ? (why + ' ' + t('dead_hint')).trim() : why;
 }
 

@@ -1,5 +1,5 @@
-/* The training panel: each fit is a run, kept until Restart; the runs ticked are overlaid, a chart per metric (the
-   learning rate too when it changes); a table lists each run's settings (docs/protocol.md, progress `settings`). */
+/* The training panel: each fit a run, kept until Restart; ticked runs overlaid, a chart per metric (the learning
+   rate too when it changes); a table of each run's settings (docs/protocol.md, progress `settings`). */
 import { createCurves } from './curves.js';
 import { button, download, el } from './dom.js';
 import { finite, formatDuration, formatInt, formatTick, num4 } from './format.js';
