@@ -130,6 +130,11 @@ class BusClient:
             return self._pending.pop(0)
         return await self._receive()
 
+    async def detach(self) -> None:
+        """The page closes, as a websocket closing says it; the session stays for its owner."""
+        await self.layer.group_discard(bus.group_name(self.owner), self.channel)
+        await self._send(bus.DETACH(owner=self.owner, reply=self.channel, forget=False))
+
     async def close(self) -> None:
         """Leave, and end the session's kernel so tests do not pile up processes."""
         await self.layer.group_discard(bus.group_name(self.owner), self.channel)

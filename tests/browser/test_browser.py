@@ -57,3 +57,15 @@ async def test_the_page_adds_no_globals_but_the_vendored_codemirror(page):
     builtin = set(await plain.evaluate(WINDOW_NAMES))
     await plain.close()
     assert [name for name in await page.evaluate(WINDOW_NAMES) if name not in builtin] == ["CodeMirror"]
+
+
+async def test_a_reload_draws_the_output_panel_as_it_was(page):
+    await run_code(page, "t = tf.constant([[1., 2.], [3., 4.]])\nprint('seen before')\nt * 10")
+    output = page.locator("#output")
+    await output.get_by_text("40.0").first.wait_for(timeout=20_000)
+    await run_code(page, "f.constant(1)")
+    await output.get_by_text("NameError").first.wait_for(timeout=20_000)
+    await page.reload()
+    await output.get_by_text("NameError").first.wait_for(timeout=20_000)  # from the session's record
+    text = await output.inner_text()
+    assert "seen before" in text and "40.0" in text and text.index("40.0") < text.index("NameError")

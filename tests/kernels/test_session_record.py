@@ -1,0 +1,109 @@
+"""The session keeps its own record: a page that comes back is sent every run as it was seen,
+runs go on with no page open, and the record stays within its bounds (real kernels)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from django.conf import settings
+
+from kernels import bus
+from tests.support import BusClient, session_with_limits
+
+pytestmark = pytest.mark.slow
+
+THREE_KINDS = """
+t = tf.constant([[1., 2.], [3., 4.]])
+t * 2
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 3])
+tf.constant(1) + tf.constant(1.5)
+"""
+
+FIT = """
+X = np.random.default_rng(0).normal(size=(2000, 4)).astype("float32")
+y = X.sum(axis=1, keepdims=True)
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)])
+model.compile(loss="mse", optimizer="adam")
+import time
+history = model.fit(X, y, epochs=6, batch_size=32, verbose=0, callbacks=[keras.callbacks.LambdaCallback(
+    on_epoch_end=lambda epoch, logs: time.sleep(0.6))])
+"""
+
+
+async def come_back(owner: str) -> tuple[BusClient, dict]:
+    """A page of the same session opening (a reload, another device): its record."""
+    page = BusClient(owner)
+    page.channel = await page.layer.new_channel()
+    await page.layer.group_add(bus.group_name(owner), page.channel)
+    await page.layer.send(settings.PLAYGROUND_KERNELHOST_CHANNEL, bus.ATTACH(owner=owner, reply=page.channel))
+    while True:
+        message = await page.next_message()
+        if message["type"] == "record":
+            return page, message
+
+
+async def test_a_page_that_comes_back_is_sent_a_run_with_a_tensor_a_figure_and_an_error(kernel):
+    ran = await kernel.run(THREE_KINDS)
+    assert ran.error is not None
+    _, record = await come_back(kernel.owner)
+    (run,) = [r for r in record["runs"] if r["code"] == THREE_KINDS]
+    kinds = [m["value"]["kind"] for m in run["messages"] if m["type"] == "result"]
+    assert kinds[0] == "tensor" and "figure" in kinds and not run["running"] and run["kernel"]["pid"]
+    error = next(m for m in run["messages"] if m["type"] == "error")
+    assert error["ename"] == "InvalidArgumentError" and error["hint"]["code"] == "dtype_mix" and error["lineno"] == 6
+    assert run["messages"][-1]["type"] == "done" and run["messages"] == [m for m in ran.messages if m["type"] != "run"]
+
+
+async def test_a_fit_whose_page_closed_past_the_grace_finishes_and_is_redrawn_whole(kernel_host):
+    async with session_with_limits(kernel_host, detached_grace_s=1.0) as student:
+        request_id = await student.submit(FIT)
+        await student.wait_status(lambda s: s["state"] == "busy")
+        await student.detach()  # the laptop closes mid-fit
+        await asyncio.sleep(3)  # past the grace: the run goes on
+        assert student.owner in kernel_host.sessions and kernel_host.sessions[student.owner].running
+        page, record = await come_back(student.owner)
+        run = next(r for r in record["runs"] if r["id"] == request_id)
+        tail = await page.collect(request_id) if run["running"] else None  # what is live follows
+        seen = run["messages"] + (tail.messages if tail else [])
+        epochs = [m for m in seen if m["type"] == "progress" and m["event"] == "epoch"]
+        assert [m["epoch"] for m in epochs] == [1, 2, 3, 4, 5, 6] and seen[-1]["ok"]  # none repeated, none missing
+        kept = await page.run("len(history.history['loss'])")  # the same kernel: the model is there
+        assert kept.results[1]["repr"] == "6"
+
+
+async def test_an_idle_kernel_whose_page_closed_still_ends_after_the_grace(kernel_host):
+    async with session_with_limits(kernel_host, detached_grace_s=1.0) as student:
+        await student.run("x = 1")
+        await student.detach()
+        for _ in range(40):
+            if student.owner not in kernel_host.sessions:
+                break
+            await asyncio.sleep(0.25)
+        assert student.owner not in kernel_host.sessions
+
+
+async def test_a_run_that_floods_keeps_its_record_within_bounds_and_its_end(kernel_host):
+    limits = {"record_run_bytes": 50_000, "record_session_bytes": 200_000, "record_runs": 3}
+    async with session_with_limits(kernel_host, **limits) as student:
+        flood = await student.run("for i in range(3000):\n    print('x' * 300)")
+        for n in range(4):
+            await student.run(f"n{n} = {n}")
+        record = kernel_host.sessions[student.owner].record
+        assert record.dropped == 2 and len(record.runs) == 3  # the oldest went first
+        assert record.bytes <= limits["record_session_bytes"]
+        assert flood.done["ok"]
+        _, sent = await come_back(student.owner)
+        assert sent["dropped"] == 2 and [r["code"] for r in sent["runs"]] == ["n1 = 1", "n2 = 2", "n3 = 3"]
+
+
+def test_a_flooding_run_is_cut_in_the_record_but_keeps_its_done():
+    from kernels.record import RecordLimits, SessionRecord
+
+    record = SessionRecord(RecordLimits(run_bytes=10_000, session_bytes=100_000, runs=10))
+    run = record.begin("r1", "print('x' * 100)", None)
+    for _ in range(500):
+        record.add(run, "stream", '{"type":"stream","id":"r1","name":"stdout","text":"' + "x" * 100 + '"}')
+    record.add(run, "done", '{"type":"done","id":"r1","ok":true,"elapsed_ms":1}')
+    assert run.truncated and run.finished and run.messages[-1][0] == "done" and run.bytes <= 10_200
