@@ -25,6 +25,16 @@ def django_db_setup(django_db_setup):
             connection.close_pool()
 
 
+@pytest.fixture
+def fresh_cache():
+    """Django's cache (rate-limit counts, a link's renderings) empty before and after a test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def conversion_worker_ends():
     """The notebook conversions' worker process, if a test started one, ends with the session."""

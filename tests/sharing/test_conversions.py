@@ -8,20 +8,12 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from sharing import conversions, notebooks
 from sharing.models import Snippet
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def test_a_hundred_and_fifty_thousand_empty_cells_are_refused_by_their_count():

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from sharing.models import Snippet
 from tests.support import ROOT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 OUTPUTS = [
     {
@@ -23,13 +22,6 @@ OUTPUTS = [
     },
     {"type": "done", "id": "r-1", "ok": True, "elapsed_ms": 1.2},
 ]
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def post(client: Client, payload: object, **extra):

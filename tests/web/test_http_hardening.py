@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.test import AsyncClient
 
 from playground import consumers
@@ -20,19 +19,12 @@ from sharing.models import Snippet
 from sharing.submission import Submission
 from tests.support import ROOT
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture
 def snippet() -> Snippet:
     return Snippet.objects.create_or_get(Submission(code="t = tf.constant([1, 2])\nt * 2", title="two"))[0]
-
-
-@pytest.fixture(autouse=True)
-def fresh_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def pages(snippet: Snippet) -> list[str]:
