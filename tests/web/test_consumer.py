@@ -33,8 +33,9 @@ async def test_connecting_sends_the_session_status_at_once(host_cleanup):
 async def test_an_execute_returns_results_then_exactly_one_done(ws):
     messages = await run(ws, "t = tf.constant([[1., 2.], [3., 4.]])\nt\nt.dtype", "r1")
     mine = [m for m in messages if m.get("id") == "r1"]
-    assert [m["type"] for m in mine] == ["result", "result", "variables", "done"]
-    assert mine[0]["lineno"] == 2 and mine[0]["value"]["shape"] == [2, 2]
+    assert [m["type"] for m in mine] == ["run", "result", "result", "variables", "done"]
+    assert mine[0]["code"].startswith("t = tf.constant")  # every page of the session is told a run began
+    assert mine[1]["lineno"] == 2 and mine[1]["value"]["shape"] == [2, 2]
     assert mine[-1]["ok"] is True and mine[-1]["elapsed_ms"] >= 0
 
 
