@@ -27,9 +27,11 @@ RESTART = Message("kernel.restart", {**_TO_HOST, "client": _CLIENT})
 # (FILES); answered on `reply`.
 ASSIST = Message("kernel.assist", {**_TO_HOST, "client": _CLIENT, "request": OBJECT})
 FILES = Message("kernel.files", {**_TO_HOST, "request": OBJECT})
+# The session's record (record.py), answered on `reply` with a `record` message; never starts a kernel.
+RECORD = Message("kernel.record", _TO_HOST)
 # host -> consumer: protocol JSON texts, in order, each with its type beside it (texts_event).
 MESSAGE = Message("kernel.message", {"texts": Field((list,)), "kinds": Field((list,))})
-TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES)}
+TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD)}
 
 PRESENT_EVERY_S = 20.0
 

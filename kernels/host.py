@@ -18,7 +18,7 @@ from pathlib import Path
 from channels.exceptions import ChannelFull
 
 from kernel_runtime import protocol
-from playground import metrics
+from playground import messages, metrics
 
 from . import admission, assistant, bus
 from .limits import Limits
@@ -90,6 +90,11 @@ class KernelHost:
             return
         if kind == bus.ASSIST.type:  # nor does a question: the running kernel answers, or nobody
             await self._assist(owner, message)
+            return
+        if kind == bus.RECORD.type:  # a view reads what a session's pages saw
+            session = self.sessions.get(owner)
+            record = session.record.as_json() if session is not None else {"runs": [], "dropped": 0}
+            await self.reply(message["reply"], "record", json.dumps(messages.RECORD(**record)))
             return
         if kind == bus.DETACH.type:
             await self._detach(owner, message)

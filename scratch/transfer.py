@@ -9,18 +9,15 @@ answers is checked here: it is untrusted.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterable
 
-from channels.layers import get_channel_layer
-
 from kernel_runtime import protocol
 from kernel_runtime.files import CHUNK_BYTES, FileRefused, check_name
-from kernels import bus, placement
+from kernels import asking, bus, placement
 
 TIMEOUT_S = 15.0
 
@@ -37,21 +34,17 @@ class FileError(Exception):
 
 async def call(owner: str, request: protocol.Message, **fields: object) -> dict:
     """One request to the session's kernel and its answer (a files_* message other than an error)."""
-    layer = get_channel_layer()
-    reply = await layer.new_channel()
     ref = uuid.uuid4().hex
+    asked = request(ref=ref, **fields)
     try:
-        host = await placement.configured().host_for(owner)
-        await layer.send(host, bus.FILES(owner=owner, reply=reply, request=request(ref=ref, **fields)))
-        async with asyncio.timeout(TIMEOUT_S):
-            event = await layer.receive(reply)
+        _, text = await asking.ask(owner, lambda reply: bus.FILES(owner=owner, reply=reply, request=asked), TIMEOUT_S)
     except TimeoutError:
         raise FileError("timeout", f"The kernel did not answer within {TIMEOUT_S:g} s.") from None
     except placement.NoKernelHost:
         raise FileError("no_kernel", "No kernel server is running right now.") from None
     try:
-        answer = json.loads(bus.event_items(event)[0][1])
-    except (KeyError, TypeError, ValueError):
+        answer = json.loads(text)
+    except (TypeError, ValueError):
         answer = None
     if not isinstance(answer, dict) or answer.get("ref") != ref or answer.get("type") not in protocol.FILE_REPLIES:
         raise FileError("bad_reply", "The kernel gave an answer that is not part of the protocol.")

@@ -20,7 +20,7 @@ class SharingConfig(AppConfig):
         from . import rules
 
         self.limits = snippet_limits_from_env()
-        rules.register()
+        rules.register(snippet_limits)
 
 
 def snippet_limits() -> SnippetLimits:

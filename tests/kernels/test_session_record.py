@@ -107,3 +107,13 @@ def test_a_flooding_run_is_cut_in_the_record_but_keeps_its_done():
         record.add(run, "stream", '{"type":"stream","id":"r1","name":"stdout","text":"' + "x" * 100 + '"}')
     record.add(run, "done", '{"type":"done","id":"r1","ok":true,"elapsed_ms":1}')
     assert run.truncated and run.finished and run.messages[-1][0] == "done" and run.bytes <= 10_200
+
+
+async def test_a_web_process_reads_a_sessions_record_without_starting_a_kernel(kernel, kernel_host):
+    from kernels import asking
+
+    ran = await kernel.run("x = 41\nx + 1")
+    record = await asking.record_of(kernel.owner)
+    assert [r["id"] for r in record["runs"]][-1] == ran.done["id"]
+    assert (await asking.record_of("nobody-" + kernel.owner))["runs"] == []  # no session: nothing, and none made
+    assert "nobody-" + kernel.owner not in kernel_host.sessions
