@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 ALWAYS_KEPT = ("done", "error")
+PART_BYTES = 1024 * 1024  # of one `record` message; a session's record goes in several
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,19 @@ class SessionRecord:
     def as_json(self) -> dict:
         """The `record` message's body: every run kept, oldest first."""
         return {"runs": [run.as_json() for run in self.runs], "dropped": self.dropped}
+
+    def parts(self, max_bytes: int = PART_BYTES) -> list[dict]:
+        """as_json() in `record` messages of about `max_bytes` each, at least one (a channel-layer
+        message of 16 MiB would be one too many), runs whole and in order."""
+        parts: list[dict] = [{"runs": [], "dropped": self.dropped}]
+        size = 0
+        for run in self.runs:
+            if parts[-1]["runs"] and size + run.bytes > max_bytes:
+                parts.append({"runs": [], "dropped": self.dropped})
+                size = 0
+            parts[-1]["runs"].append(run.as_json())
+            size += run.bytes
+        return parts
 
     def _take(self, run: RunRecord, text: str) -> None:
         run.bytes -= len(text)

@@ -128,7 +128,8 @@ class KernelSession:
         self.attached.heard(reply)
         self._ensure_started()
         await self._send(reply, self.status())
-        await self._send(reply, messages.RECORD(**self.record.as_json()))  # then what is live follows
+        for part in self.record.parts():  # then what is live follows
+            await self._send(reply, messages.RECORD(**part))
         await self._send_variables_owed(reply)
 
     def detach(self, reply: str) -> None:

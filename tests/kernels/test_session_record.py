@@ -4,6 +4,7 @@ runs go on with no page open, and the record stays within its bounds (real kerne
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from django.conf import settings
@@ -117,3 +118,16 @@ async def test_a_web_process_reads_a_sessions_record_without_starting_a_kernel(k
     assert [r["id"] for r in record["runs"]][-1] == ran.done["id"]
     assert (await asking.record_of("nobody-" + kernel.owner))["runs"] == []  # no session: nothing, and none made
     assert "nobody-" + kernel.owner not in kernel_host.sessions
+
+
+def test_a_long_record_is_sent_in_parts_of_whole_runs_in_order():
+    from kernels.record import RecordLimits, SessionRecord
+
+    record = SessionRecord(RecordLimits(run_bytes=100_000, session_bytes=10_000_000, runs=100))
+    for n in range(10):
+        run = record.begin(f"r{n}", f"x = {n}", None)
+        record.add(run, "stream", json.dumps({"type": "stream", "id": f"r{n}", "name": "stdout", "text": "y" * 50_000}))
+    parts = record.parts(max_bytes=120_000)
+    assert len(parts) == 5 and [len(part["runs"]) for part in parts] == [2] * 5
+    assert [run["id"] for part in parts for run in part["runs"]] == [f"r{n}" for n in range(10)]
+    assert SessionRecord().parts() == [{"runs": [], "dropped": 0}]  # a page always hears one
