@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .submission import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids
+from .submission import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids, outputs_key
 
 
 @functools.cache
@@ -31,11 +31,12 @@ class SnippetManager(models.Manager["Snippet"]):
         to a longer prefix of the same digest, so one content always lands on one id.
         """
         parent = self._parent(submission.parent)
-        if parent is not None and parent.has_content(submission.code, submission.title, parent.parent_id):
+        key = submission.outputs_key
+        if parent is not None and parent.has_content(submission.code, submission.title, parent.parent_id, key):
             return parent, False  # shared again unchanged: the link it came from
         for snippet_id in candidate_ids(submission.digest):
             snippet, created = self._get_or_insert(snippet_id, submission)
-            if created or snippet.has_content(submission.code, submission.title, submission.parent):
+            if created or snippet.has_content(submission.code, submission.title, submission.parent, key):
                 return snippet, created
         raise RuntimeError("every prefix of a SHA-256 digest collided")  # pragma: no cover
 
@@ -65,6 +66,7 @@ class SnippetManager(models.Manager["Snippet"]):
             "parent_id": submission.parent,
             "outputs": submission.outputs,
             "outputs_truncated": submission.outputs_truncated,
+            "outputs_source": submission.outputs_source,
             "tf_version": tensorflow_version(),
         }
 
@@ -83,6 +85,9 @@ class Snippet(models.Model):
     title = models.CharField(max_length=MAX_TITLE_CHARS, blank=True, editable=False)
     outputs = models.JSONField(default=list, blank=True, editable=False)
     outputs_truncated = models.BooleanField(default=False, editable=False)
+    # Who recorded the outputs: "server" (the session's record), "submitted" (posted by a client),
+    # "browser" (links from before the record: the sharer's browser said so); "" without outputs.
+    outputs_source = models.CharField(max_length=10, blank=True, default="", editable=False)
     tf_version = models.CharField("TensorFlow version", max_length=40, blank=True, editable=False)
     # Part of the id, so it must outlive its parent's moderation: remove snippets, never delete them
     # while they have forks (PROTECT makes the admin refuse).
@@ -108,8 +113,9 @@ class Snippet(models.Model):
             kwargs["update_fields"] = [name for name in fields if name in MODERATION_FIELDS]
         super().save(*args, **kwargs)
 
-    def has_content(self, code: str, title: str, parent_id: str | None) -> bool:
-        return (self.code, self.title, self.parent_id) == (code, title, parent_id)
+    def has_content(self, code: str, title: str, parent_id: str | None, outputs: str = "") -> bool:
+        mine = outputs_key(self.outputs or [], self.outputs_source)
+        return (self.code, self.title, self.parent_id, mine) == (code, title, parent_id, outputs)
 
     def get_absolute_url(self) -> str:
         return reverse("snippet", args=[self.id])
@@ -138,6 +144,7 @@ class Snippet(models.Model):
             "code": self.code,
             "outputs": self.outputs,
             "outputs_truncated": self.outputs_truncated,
+            "outputs_source": self.outputs_source,
             "tf_version": self.tf_version,
             "parent": self.parent_id,
             "created": self.created.isoformat(),

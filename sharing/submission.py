@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from config.env import dataclass_from_env
 from kernel_runtime.files import BIDI_CONTROLS
@@ -64,16 +64,30 @@ def snippet_limits_from_env(environ: Mapping[str, str] = os.environ) -> SnippetL
 # ---------- content and ids ----------
 
 
-def canonical_content(code: str, title: str, parent: str | None) -> bytes:
-    """The bytes an id is derived from: sorted-key, compact JSON in UTF-8."""
-    content = {"code": code, "parent": parent, "title": title}
+def canonical_content(code: str, title: str, parent: str | None, outputs: str = "") -> bytes:
+    """The bytes an id is derived from: sorted-key, compact JSON in UTF-8. `outputs` (outputs_key)
+    takes part when there are outputs, so code shared with other outputs gets another link and
+    a later sharer never inherits a first sharer's; code alone keeps the id it always had."""
+    content = {"code": code, "parent": parent, "title": title} | ({"outputs": outputs} if outputs else {})
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def content_digest(code: str, title: str, parent: str | None) -> str:
+def content_digest(code: str, title: str, parent: str | None, outputs: str = "") -> str:
     """The full digest (43 URL-safe characters); an id is a prefix of it."""
-    digest = hashlib.sha256(ID_SALT + canonical_content(code, title, parent)).digest()
+    digest = hashlib.sha256(ID_SALT + canonical_content(code, title, parent, outputs)).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+TIMINGS = ("elapsed_ms", "elapsed_s", "eta_s", "epoch_time_s")  # differ at every run of the same code
+
+
+def outputs_key(outputs: list[dict], source: str) -> str:
+    """Who recorded the outputs and a digest of what they show (timings aside); "" without any."""
+    if not outputs:
+        return ""
+    shown = [{key: value for key, value in m.items() if key not in TIMINGS} for m in outputs]
+    text = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f"{source}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def candidate_ids(digest: str) -> Iterator[str]:
@@ -105,23 +119,44 @@ class Submission:
     parent: str | None = None
     outputs: list[dict] = dataclasses.field(default_factory=list)
     outputs_truncated: bool = False
+    outputs_source: str = ""  # "server": from the session's record; "submitted": posted by a client
+
+    @property
+    def outputs_key(self) -> str:
+        return outputs_key(self.outputs, self.outputs_source)
 
     @property
     def digest(self) -> str:
-        return content_digest(self.code, self.title, self.parent)
+        return content_digest(self.code, self.title, self.parent, self.outputs_key)
 
 
-def parse_submission(body: bytes, max_code_bytes: int, limits: SnippetLimits) -> Submission:
-    """Check a POST body ({"code", "title"?, "outputs"?, "parent"?}); raise SubmissionError."""
+def parse_submission(
+    body: bytes, max_code_bytes: int, limits: SnippetLimits, recorded: Callable[[str], list[dict]] | None = None
+) -> Submission:
+    """Check a POST body ({"code", "title"?, "run"? or "outputs"?, "parent"?}); raise SubmissionError.
+
+    `run` names a run of the sharer's session: its outputs are the ones the server recorded
+    (`recorded(run)`). `outputs` posted by a client are kept apart: labelled as submitted, and
+    part of the link's id, so they never show under a link someone else shares."""
     if len(body) > limits.max_request_bytes:
         raise SubmissionError(413, f"The request is over {limits.max_request_bytes} bytes.")
     data = _json_object(body)
     code = _code(data.get("code"), max_code_bytes)
+    if "run" in data and "outputs" in data:
+        raise SubmissionError(
+            400, 'Send "run" (a run of your session, its outputs as the server saw them) or "outputs", not both.'
+        )
+    source, posted = ("submitted", data.get("outputs")) if "outputs" in data else ("", None)
+    if data.get("run") is not None:
+        if recorded is None or not isinstance(data["run"], str):
+            raise SubmissionError(400, '"run" names a run of the session this browser holds.')
+        source, posted = "server", recorded(data["run"])
     try:
-        outputs, truncated = clean_outputs(data.get("outputs"), limits.max_output_bytes)
+        outputs, truncated = clean_outputs(posted, limits.max_output_bytes)
     except BadOutputs as exc:
         raise SubmissionError(400, str(exc)) from None
-    return Submission(code, clean_title(data.get("title")), _parent(data.get("parent")), outputs, truncated)
+    title, parent = clean_title(data.get("title")), _parent(data.get("parent"))
+    return Submission(code, title, parent, outputs, truncated, source if outputs else "")
 
 
 def _json_object(body: bytes) -> dict:

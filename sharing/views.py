@@ -7,7 +7,9 @@ submission.py and models.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from asgiref.sync import async_to_sync
 from csp.decorators import csp_replace
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,9 +21,10 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from kernels import asking, bus, placement
 from kernels.apps import kernel_limits
 from playground import edge
-from playground.clients import ensure_issued_session
+from playground.clients import ensure_issued_session, issued_session_key
 
 from .apps import snippet_limits
 from .models import Snippet
@@ -45,9 +48,8 @@ def api_create(request: HttpRequest) -> HttpResponse:
     try:
         edge.check(request, "api-snippets")
         limits = snippet_limits()
-        submission = parse_submission(
-            edge.read_body(request, limits.max_request_bytes), kernel_limits().max_code_bytes, limits
-        )
+        body = edge.read_body(request, limits.max_request_bytes)
+        submission = parse_submission(body, kernel_limits().max_code_bytes, limits, _recorded_in(request))
         snippet, created = Snippet.objects.create_or_get(submission)
     except edge.Refused as exc:
         return exc.response()
@@ -56,6 +58,25 @@ def api_create(request: HttpRequest) -> HttpResponse:
     if snippet.is_removed:
         return edge.json_error(410, "This content was removed by the moderators; it cannot be shared again.")
     return JsonResponse({"id": snippet.id, "url": snippet.get_absolute_url()}, status=201 if created else 200)
+
+
+def _recorded_in(request: HttpRequest) -> Callable[[str], list[dict]]:
+    """A run of the session this browser holds, as the kernel host recorded it (kernels/record.py)."""
+
+    def recorded(run_id: str) -> list[dict]:
+        key = issued_session_key(request.session)
+        if key is None:
+            raise SubmissionError(400, "This browser holds no session to share a run from.")
+        try:
+            record = async_to_sync(asking.record_of)(bus.owner_for(key))
+        except (TimeoutError, placement.NoKernelHost):
+            raise SubmissionError(503, "The session's record cannot be read right now; try again.") from None
+        run = next((run for run in record["runs"] if run["id"] == run_id), None)
+        if run is None or run["running"]:
+            raise SubmissionError(400, "That run is not a finished run of this session's record.")
+        return run["messages"]
+
+    return recorded
 
 
 @require_safe

@@ -131,3 +131,30 @@ def test_a_long_record_is_sent_in_parts_of_whole_runs_in_order():
     assert len(parts) == 5 and [len(part["runs"]) for part in parts] == [2] * 5
     assert [run["id"] for part in parts for run in part["runs"]] == [f"r{n}" for n in range(10)]
     assert SessionRecord().parts() == [{"runs": [], "dropped": 0}]  # a page always hears one
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_shared_runs_outputs_are_the_ones_the_server_recorded_never_the_browsers(kernel_host):
+    from django.test import AsyncClient
+
+    from sharing.models import Snippet
+
+    browser = AsyncClient()
+    await browser.get("/")  # the page issues the session the kernel is bound to
+    page = BusClient(bus.owner_for(browser.cookies[settings.SESSION_COOKIE_NAME].value))
+    await page.attach()
+    code = "print('from the kernel')\n6 * 7"
+    ran = await page.run(code)
+    shared = await browser.post("/api/snippets", {"code": code, "run": ran.done["id"]}, content_type="application/json")
+    snippet = await Snippet.objects.aget(pk=shared.json()["id"])
+    assert shared.status_code == 201 and snippet.outputs_source == "server"
+    assert [m.get("text") for m in snippet.outputs if m["type"] == "stream"] == ["from the kernel\n"]
+    assert [m["value"]["repr"] for m in snippet.outputs if m["type"] == "result"] == ["42"]
+    made_up = await browser.post("/api/snippets", {"code": code, "run": "not-a-run"}, content_type="application/json")
+    assert made_up.status_code == 400 and "record" in made_up.json()["error"]
+    elsewhere = AsyncClient()  # a browser without that session cannot share its runs
+    stolen = await elsewhere.post(
+        "/api/snippets", {"code": code, "run": ran.done["id"]}, content_type="application/json"
+    )
+    assert stolen.status_code == 400
+    await page.close()

@@ -53,3 +53,14 @@ def test_the_move_can_be_undone_with_the_rows():
     assert old.get_model("playground", "Snippet").objects.get(pk="ccccccccccc").code == "y = 3"
     assert "sharing_snippet" not in connection.introspection.table_names()
     migrate(latest())
+
+
+def test_links_from_before_the_record_say_their_outputs_came_from_the_sharers_browser():
+    old = migrate([("sharing", "0001_snippet_from_playground")])
+    Before = old.get_model("sharing", "Snippet")
+    Before.objects.create(id="withOutput1", code="x = 1", outputs=[{"type": "stream", "name": "stdout", "text": "1"}])
+    Before.objects.create(id="codeOnly001", code="x = 2")
+    new = migrate(latest())
+    After = new.get_model("sharing", "Snippet")
+    assert After.objects.get(pk="withOutput1").outputs_source == "browser"
+    assert After.objects.get(pk="codeOnly001").outputs_source == ""

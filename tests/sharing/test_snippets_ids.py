@@ -15,6 +15,7 @@ from sharing.submission import (
     candidate_ids,
     canonical_content,
     content_digest,
+    outputs_key,
     parse_submission,
     snippet_limits_from_env,
 )
@@ -25,7 +26,8 @@ MAX_CODE = 64 * 1024
 
 
 def submit(code: str, title: str = "", parent: str | None = None, outputs: list | None = None):
-    return Snippet.objects.create_or_get(Submission(code, title, parent, outputs or []))
+    source = "submitted" if outputs else ""
+    return Snippet.objects.create_or_get(Submission(code, title, parent, outputs or [], outputs_source=source))
 
 
 def test_an_id_is_at_least_11_url_safe_characters_and_never_ends_in_punctuation():
@@ -51,20 +53,35 @@ def test_the_salt_is_a_constant_not_the_secret_key(settings):
     assert content_digest("t + 1", "", None) == before
 
 
-def test_code_title_and_parent_are_the_content_and_outputs_are_not():
+def test_code_title_and_parent_are_the_content_and_outputs_when_there_are_some():
     base = content_digest("t + 1", "", None)
     assert content_digest("t + 2", "", None) != base
     assert content_digest("t + 1", "A title", None) != base
     assert content_digest("t + 1", "", "abcdefghijk") != base
+    assert content_digest("t + 1", "", None, "") == base  # code alone keeps the id it always had
+    assert content_digest("t + 1", "", None, outputs_key([{"type": "stream", "text": "2"}], "server")) != base
+
+
+def test_outputs_take_part_by_what_they_show_not_by_their_timings_nor_their_run_id():
+    done = {"type": "done", "ok": True}
+    assert outputs_key([{**done, "elapsed_ms": 1.2}], "server") == outputs_key([{**done, "elapsed_ms": 9.9}], "server")
+    assert outputs_key([done], "server") != outputs_key([done], "submitted")
+    assert outputs_key([], "server") == ""
 
 
 @pytest.mark.django_db
-def test_the_same_content_gives_the_same_link():
+def test_the_same_content_gives_the_same_link_and_other_outputs_another():
+    # The attack: the first sharer of a piece of code decided what every later sharer's link
+    # showed (a made-up "security notice" under someone else's link).
     first, created = submit("t = tf.ones([2])\nt", "Ones")
-    again, created_again = submit("t = tf.ones([2])\nt", "Ones", outputs=[{"type": "stream", "text": "x"}])
-    assert created and not created_again
-    assert again.pk == first.pk and Snippet.objects.count() == 1
-    assert again.outputs == []  # the first recording is kept: a link never changes meaning
+    again, created_again = submit("t = tf.ones([2])\nt", "Ones")
+    assert created and not created_again and again.pk == first.pk
+    made_up = [{"type": "stream", "name": "stdout", "text": "SECURITY NOTICE: log in at evil.example"}]
+    forged, _ = submit("t = tf.ones([2])\nt", "Ones", outputs=made_up)
+    honest, _ = submit("t = tf.ones([2])\nt", "Ones")
+    assert forged.pk != first.pk and forged.outputs_source == "submitted"
+    assert honest.pk == first.pk and honest.outputs == []  # no later sharer inherits them
+    assert Snippet.objects.get(pk=first.pk).outputs == []  # a link never changes meaning
 
 
 @pytest.mark.django_db

@@ -1,13 +1,13 @@
-/* Share by link (docs/api.md): the code, a title and its last run's outputs. On a link's page, the next share
-   names it as the parent. */
+/* Share by link (docs/api.md): code, title and last run (its outputs from the session's record); a link's
+   page is the next share's parent. */
 import { el } from '../js/dom.js';
 import { firstLine } from '../js/format.js';
 import { t } from '../js/strings.js';
 
 const HISTORY_KEY = 'playground.shared';
 const MAX_HISTORY = 50;
-const MAX_RUNS = 20; // runs whose outputs are kept for sharing
-const MAX_RECORD_CHARS = 1024 * 1024; // the server keeps less (PLAYGROUND_SNIPPET_MAX_OUTPUT_BYTES)
+const MAX_RUNS = 20; // runs kept for downloads
+const MAX_RECORD_CHARS = 1024 * 1024;
 const RECORDED = ['stream', 'result', 'error', 'progress'];
 
 export function createRecorder() {
@@ -42,12 +42,13 @@ export function createRecorder() {
     run.chars += JSON.stringify(m).length;
   }
 
+  const last = (code) => [...runs].findLast(([, r]) => r.code === code && r.done);
   function outputsFor(code) {
-    const run = [...runs.values()].findLast((r) => r.code === code && r.done);
+    const run = last(code)?.[1];
     return run ? [...run.messages, run.done] : null;
   }
 
-  return { sent, message, outputsFor };
+  return { sent, message, outputsFor, runFor: (code) => last(code)?.[0] };
 }
 
 function sharedLinks(linkPattern) {
@@ -103,11 +104,11 @@ export function setUpSharing({ shareButton, panel, apiUrl, linkPattern, editor, 
     status.classList.toggle('is-error', isError);
   }
 
-  async function post(code, title, outputs) {
+  async function post(code, title, run) {
     const response = await fetch(apiUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-CSRFToken': csrfToken },
-      body: JSON.stringify({ code, title, outputs: outputs || [], parent }),
+      body: JSON.stringify({ code, title, run, parent }),
     });
     return [response.status, await response.json().catch(() => ({}))];
   }
@@ -115,16 +116,16 @@ export function setUpSharing({ shareButton, panel, apiUrl, linkPattern, editor, 
   async function share() {
     const code = editor.value();
     if (!code.trim()) return say(t('share_empty'), true);
-    const outputs = recorder.outputsFor(code);
+    const run = recorder.runFor(code);
     const title = titleInput.value.trim();
     shareButton.disabled = true;
     say(t('share_saving'));
     try {
-      const [httpStatus, body] = await post(code, title, outputs);
+      const [httpStatus, body] = await post(code, title, run);
       if (httpStatus >= 400) return say(body.error || t('share_failed', { status: httpStatus }), true);
       urlInput.value = new URL(body.url, window.location.href).href;
       result.hidden = false;
-      const note = httpStatus === 200 ? t('share_existing') : outputs ? '' : t('share_no_outputs');
+      const note = httpStatus === 200 ? t('share_existing') : run ? '' : t('share_no_outputs');
       say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note].filter(Boolean).join(' '));
       remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() }, linkPattern);
       showSharedLinks(history, linkPattern);
