@@ -12,13 +12,17 @@ or database row and change nothing; they take JSON from this site's pages or fro
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from kernels import asking, bus, placement
 from kernels.apps import kernel_limits
-from playground import edge, ratelimit
+from playground import clients, edge, ratelimit
 from playground.edge import Refused, json_error
 
 from . import conversions, notebooks
@@ -26,6 +30,7 @@ from .apps import snippet_limits
 from .views import afind, gone, too_many_views
 
 IPYNB = "application/x-ipynb+json"
+RUN_BODY_BYTES = 256 * 1024  # cells naming their runs: code only (64 KiB at most) and ids
 RENDERING_TTL_S = 24 * 3600  # a link's .ipynb in the cache; rebuilt from the database after
 
 
@@ -65,7 +70,7 @@ async def snippet_script(request: HttpRequest, snippet_id: str) -> HttpResponse:
 async def api_notebook(request: HttpRequest) -> HttpResponse:
     """{"cells": [{"code", "outputs"?}, ...]} -> an .ipynb: the editor's runs, whole or cell by cell."""
     try:
-        body = _checked_body(request, "api-notebook")
+        body = await _with_recorded_outputs(request, _checked_body(request, "api-notebook"))
         limits = (kernel_limits().max_code_bytes, snippet_limits().max_output_bytes)
         text = await conversions.run(ratelimit.client_key(request), notebooks.cells_to_notebook, body, *limits)
     except (Refused, notebooks.NotNotebook) as exc:
@@ -92,6 +97,36 @@ def _checked_body(request: HttpRequest, url_name: str) -> bytes:
     """The body of a conversion this site may do: same-site, within the rate and the size limits."""
     edge.check(request, url_name)
     return edge.read_body(request, notebooks.MAX_NOTEBOOK_BYTES)
+
+
+async def _with_recorded_outputs(request: HttpRequest, body: bytes) -> bytes:
+    """The editor's cells name their runs ({"code", "run"}): their outputs, and their order for the
+    execution counts, come from the session's record (kernels/record.py), never from the page.
+    A large body is a script's own cells with outputs: passed to the worker as it is."""
+    if len(body) > RUN_BODY_BYTES or b'"run"' not in body:
+        return body
+    try:
+        cells = json.loads(body)["cells"]
+    except (ValueError, KeyError, TypeError):
+        return body  # the worker says what is wrong with it
+    if not isinstance(cells, list) or not all(isinstance(cell, dict) for cell in cells):
+        return body
+    key = await clients.aissued_key(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+    try:
+        runs = (await asking.record_of(bus.owner_for(key)))["runs"] if key else []
+    except (TimeoutError, placement.NoKernelHost):
+        runs = []
+    order = {run["id"]: n for n, run in enumerate(runs, 1) if not run["running"]}
+    recorded = {run["id"]: run["messages"] for run in runs}
+    for cell in cells:
+        run = cell.pop("run", None)
+        cell.pop("outputs", None)
+        if run in order:
+            cell["outputs"], cell["count"] = recorded[run], order[run]
+    if not all("count" in cell for cell in cells):
+        for cell in cells:
+            cell.pop("count", None)  # counts only when every cell ran: else the record's order is partial
+    return json.dumps({"cells": cells}).encode()
 
 
 def _refusal(exc: Refused | notebooks.NotNotebook) -> HttpResponse:

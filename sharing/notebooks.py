@@ -47,15 +47,18 @@ def split_cells(code: str) -> list[str]:
     return ["\n".join(lines) for lines in cells]
 
 
-def to_notebook(chunks: list[tuple[str, list[dict] | None]]) -> nbformat.NotebookNode:
+def to_notebook(chunks: list[tuple[str, list[dict] | None]], runs: list[int] | None = None) -> nbformat.NotebookNode:
     """One notebook from runs of code (the whole editor, or one cell each) and their outputs.
+    `runs`: each chunk's place in the order the session ran them (execution counts follow it).
 
     It opens with a cell of the imports the playground makes for you, so that it runs as it is
     in Jupyter; opened here again, that cell is left out (its tag says so)."""
     notebook = v4.new_notebook(metadata=_METADATA)
     notebook.cells.append(v4.new_code_cell(IMPORTS, metadata={"tags": [IMPORTS_TAG]}))
     count = 0
-    for code, outputs in chunks:
+    for number, (code, outputs) in enumerate(chunks):
+        if runs is not None:
+            count = runs[number] - 1
         cells = split_cells(code)
         failed = outputs is None  # a chunk never run, or one whose earlier cell failed: no count
         for source, cell_outputs in zip(cells, place_outputs(cells, outputs or []), strict=True):
@@ -141,10 +144,10 @@ def from_notebook(text: str | bytes) -> str:
     return "\n".join(parts)
 
 
-def notebook_text(chunks: list[tuple[str, list[dict] | None]]) -> str:
+def notebook_text(chunks: list[tuple[str, list[dict] | None]], runs: list[int] | None = None) -> str:
     """to_notebook as the .ipynb file's text."""
     _check_count(sum(len(split_cells(code)) for code, _ in chunks))
-    return json.dumps(to_notebook(chunks), indent=1, ensure_ascii=False)
+    return json.dumps(to_notebook(chunks, runs), indent=1, ensure_ascii=False)
 
 
 def cells_to_notebook(body: bytes, max_code_bytes: int, max_output_bytes: int) -> str:
@@ -155,6 +158,7 @@ def cells_to_notebook(body: bytes, max_code_bytes: int, max_output_bytes: int) -
         raise NotNotebook('The body must be {"cells": [{"code": "...", "outputs": [...]}, ...]}.')
     _check_count(len(cells))
     chunks, size = [], 0
+    counted = all(isinstance(cell.get("count"), int) for cell in cells)  # from the session's record
     for number, cell in enumerate(cells, 1):
         code = cell.get("code")
         if not isinstance(code, str):
@@ -167,7 +171,7 @@ def cells_to_notebook(body: bytes, max_code_bytes: int, max_output_bytes: int) -
         chunks.append((code.replace("\r\n", "\n"), outputs if cell.get("outputs") is not None else None))
     if size > max_code_bytes:
         raise TooLarge(f"The code is over {max_code_bytes // 1024} KiB.")
-    return notebook_text(chunks)
+    return notebook_text(chunks, [cell["count"] for cell in cells] if counted else None)
 
 
 def _parse(text: str | bytes, problem: str) -> object:

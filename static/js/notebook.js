@@ -12,8 +12,8 @@ export function setUpNotebooks(editor, recorder, urls) {
 
   async function downloadNotebook() {
     const code = editor.value();
-    const whole = recorder.outputsFor(code);
-    const cells = whole ? [{ code, outputs: whole }] : code.split(/\n(?=#\s*%%)/).map((c) => ({ code: c, outputs: recorder.outputsFor(c) }));
+    const whole = recorder.runFor(code); // the server takes outputs from the session's record
+    const cells = whole ? [{ code, run: whole }] : code.split(/\n(?=#\s*%%)/).map((c) => ({ code: c, run: recorder.runFor(c) }));
     const answer = await post(urls.notebookUrl, JSON.stringify({ cells }), 'application/json');
     if (answer) download(await answer.blob(), 'playground.ipynb');
   }

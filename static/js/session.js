@@ -47,6 +47,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
       old?.view.el.remove();
       runs.delete(r.id);
       addRun(r.code, old?.offset ?? 0, r.id);
+      onMessage({ type: 'run', id: r.id, code: r.code });
       r.messages.forEach(receive);
     }
     replaying = false;

@@ -158,3 +158,25 @@ async def test_a_shared_runs_outputs_are_the_ones_the_server_recorded_never_the_
     )
     assert stolen.status_code == 400
     await page.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_notebook_download_takes_its_outputs_and_counts_from_the_record(kernel_host):
+    import nbformat
+    from django.test import AsyncClient
+
+    browser = AsyncClient()
+    await browser.get("/")
+    page = BusClient(bus.owner_for(browser.cookies[settings.SESSION_COOKIE_NAME].value))
+    await page.attach()
+    first, second = "# %%\na = 20\nprint('first cell')", "# %%\nb = 2\nb * 21"
+    ran_second = await page.run(second)  # the second cell runs first
+    ran_first = await page.run(first)
+    cells = [{"code": first, "run": ran_first.done["id"]}, {"code": second, "run": ran_second.done["id"]}]
+    cells[0]["outputs"] = [{"type": "stream", "name": "stdout", "text": "made up\n"}]  # never taken
+    answer = await browser.post("/api/notebook", {"cells": cells}, content_type="application/json")
+    notebook = nbformat.reads(answer.content.decode(), as_version=4)
+    _, one, two = notebook.cells
+    assert [one.execution_count, two.execution_count] == [2, 1]  # the order the session ran them
+    assert one.outputs[0].text == "first cell\n" and two.outputs[0].data["text/plain"] == "42"
+    await page.close()

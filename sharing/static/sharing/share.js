@@ -6,49 +6,25 @@ import { t } from '../js/strings.js';
 
 const HISTORY_KEY = 'playground.shared';
 const MAX_HISTORY = 50;
-const MAX_RUNS = 20; // runs kept for downloads
-const MAX_RECORD_CHARS = 1024 * 1024;
-const RECORDED = ['stream', 'result', 'error', 'progress'];
+const MAX_RUNS = 20;
 
+/* Which runs this page sent, by code: a share or a download names its run, and the server takes
+   the outputs from the session's record. */
 export function createRecorder() {
-  const runs = new Map(); // run id -> {code, messages, done, chars, lastBatch}, oldest first
+  const runs = new Map(); // run id -> {code, done}, oldest first
 
   function sent({ id, code }) {
-    runs.set(id, { code, messages: [], done: null, chars: 0, lastBatch: {} });
+    runs.set(id, { code, done: false });
     if (runs.size > MAX_RUNS) runs.delete(runs.keys().next().value);
   }
 
-  function message({ id, ...m }) {
-    const run = runs.get(id); // and the run id goes: it means nothing once shared
-    if (!run) return;
-    if (m.type === 'done') run.done = m;
-    else if (RECORDED.includes(m.type) && run.chars < MAX_RECORD_CHARS) record(run, m);
+  function message(m) {
+    if (m.type === 'run') sent(m); // begun by another tab of the session
+    else if (m.type === 'done' && runs.has(m.id)) runs.get(m.id).done = true;
   }
 
-  /* A summary, not a replay: one message per stretch of output, only the latest batch of a phase. */
-  function record(run, m) {
-    const messages = run.messages;
-    const last = messages[messages.length - 1];
-    const batch = m.type === 'progress' && m.event === 'batch';
-    if (m.type === 'stream' && last && last.type === 'stream' && last.name === m.name) {
-      last.text += m.text;
-    } else if (batch && m.phase in run.lastBatch) {
-      messages[run.lastBatch[m.phase]] = m;
-    } else {
-      if (batch) run.lastBatch[m.phase] = messages.length;
-      else if (m.type === 'progress') delete run.lastBatch[m.phase];
-      messages.push(m);
-    }
-    run.chars += JSON.stringify(m).length;
-  }
-
-  const last = (code) => [...runs].findLast(([, r]) => r.code === code && r.done);
-  function outputsFor(code) {
-    const run = last(code)?.[1];
-    return run ? [...run.messages, run.done] : null;
-  }
-
-  return { sent, message, outputsFor, runFor: (code) => last(code)?.[0] };
+  const runFor = (code) => [...runs].findLast(([, r]) => r.code === code && r.done)?.[0];
+  return { sent, message, runFor };
 }
 
 function sharedLinks(linkPattern) {
