@@ -21,11 +21,12 @@ from kernel_runtime import protocol
 from playground import messages, metrics
 
 from . import admission, assistant, bus
+from .delivery import Request
 from .limits import Limits
 from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
 from .pool import KernelPool
 from .sandbox import SandboxSettings
-from .session import KernelSession, Request
+from .session import KernelSession
 from .starts import StartBudget
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 """A visitor's kernel session: the state machine between the browser and one kernel process.
 
-One run at a time goes to the kernel; later ones wait in order. Output for a run goes to the
-websocket that asked for it; status changes go to every websocket of the session (tabs,
-reloads). The session outlives its process: when a kernel dies or is restarted, the session
-reports why and the next run gets a fresh kernel.
+One run at a time goes to the kernel; later ones wait in order. A run's output goes to every
+page of the session and into its record (delivery.py, record.py), as do status changes. The
+session outlives its process: when a kernel dies or is restarted, it says why and the next run
+gets a fresh kernel.
 
 The kernel is untrusted: what it sends is counted here (watchdog.Traffic) and only the current
 run's messages reach the browser; its CPU is read from its cgroup, during runs and between them.
@@ -16,44 +16,21 @@ import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Protocol
 
 from kernel_runtime import protocol
 from playground import messages, metrics
 
 from .assistant import Assistant, QuestionCpu
+from .delivery import Delivery, Outbox, Request
 from .limits import Limits
 from .pages import OpenPages
 from .pool import KernelPool
 from .process import KernelProcess
-from .record import RunRecord, SessionRecord
+from .record import SessionRecord
 from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
 
 BUSY_ANNOUNCE_DELAY_S = 0.05
-# A run whose code holds this line keeps the processes it started when it ends (docs/limits).
-KEEP_PROCESSES = "# playground: keep processes"
-
-
-class Outbox(Protocol):
-    async def reply(self, channel: str, kind: str, text: str) -> None: ...
-    async def broadcast(self, owner: str, kind: str, text: str) -> None: ...
-
-
-@dataclass
-class Request:
-    id: str
-    code: str
-    reply: str
-    queued_at: float = field(default_factory=time.monotonic)
-    stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
-    errored: bool = False  # a run reports at most one error
-    record: RunRecord | None = None  # once it runs: what its pages are sent, kept (record.py)
-
-    @property
-    def keeps_processes(self) -> bool:
-        return KEEP_PROCESSES in self.code
 
 
 async def _admit_all(session: KernelSession) -> str | None:
@@ -100,6 +77,7 @@ class KernelSession:
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assistant.py)
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
         self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
+        self.delivery = Delivery(owner, outbox, self.attached, self.record, self.variables)
 
     @property
     def running(self) -> bool:
@@ -127,10 +105,10 @@ class KernelSession:
         self.last_activity = time.monotonic()
         self.attached.heard(reply)
         self._ensure_started()
-        await self._send(reply, self.status())
+        await self.delivery.send(reply, self.status())
         for part in self.record.parts():  # then what is live follows
-            await self._send(reply, messages.RECORD(**part))
-        await self._send_variables_owed(reply)
+            await self.delivery.send(reply, messages.RECORD(**part))
+        await self.delivery.variables_owed(reply)
 
     def detach(self, reply: str) -> None:
         self.attached.close(reply)
@@ -158,7 +136,7 @@ class KernelSession:
         """Stop the run in progress and cancel the ones waiting; the variables stay."""
         while self._queue:
             waiting = self._queue.popleft()
-            await self._send(waiting.reply, messages.DONE_SEEN(id=waiting.id, ok=False, cancelled=True))
+            await self.delivery.send(waiting.reply, messages.DONE_SEEN(id=waiting.id, ok=False, cancelled=True))
         self._interrupt_current()
 
     def _interrupt_current(self) -> None:
@@ -215,7 +193,7 @@ class KernelSession:
         if current is None or current.stopped_by or closed_at is None or time.monotonic() - closed_at < limit_s:
             return
         current.stopped_by = {"limit": "background_run_s", "value": limit_s}
-        await self._notice(
+        await self.delivery.notice(
             current, f"Stopped: it ran {limit_s / 60:g} minutes with no page open (PLAYGROUND_BACKGROUND_RUN_S)."
         )
         self._interrupt_current()
@@ -264,10 +242,7 @@ class KernelSession:
             return
         process = self.process
         request = self._current = self._queue.popleft()
-        request.record = self.record.begin(request.id, request.code, process.info)
-        begun = messages.RUN(id=request.id, code=request.code, started=request.record.started)
-        for page in self.attached:
-            await self._send(page, begun)  # a run another tab or device asked for shows here too
+        await self.delivery.begin(request, process.info)
         self._traffic.start_run()
         metrics.RUNS.inc()
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
@@ -305,7 +280,7 @@ class KernelSession:
             process.kill(decision.notice)
             return
         if decision.notice:
-            await self._notice(current, decision.notice)
+            await self.delivery.notice(current, decision.notice)
         if decision.keep_text is not None:
             text = json.dumps(protocol.STREAM(id=message["id"], name=message["name"], text=decision.keep_text))
         if decision.action != FORWARD:
@@ -326,8 +301,8 @@ class KernelSession:
             self.variables.sent(list(self.attached), text)
         elif kind == "done":
             for page in self.attached:
-                await self._send_variables_owed(page, request.id)
-        await self._to_pages(request, kind, text)
+                await self.delivery.variables_owed(page, request.id)
+        await self.delivery.run_message(request, kind, text)
         if kind == "done":
             self._end_run(request)
             await self._set_state("idle", None)
@@ -371,33 +346,12 @@ class KernelSession:
         while self._current is request and self.process is process:
             verdict = clock.check()
             if verdict is not None:
-                await self._notice(request, verdict.text)
+                await self.delivery.notice(request, verdict.text)
                 if verdict.stop:
                     request.stopped_by = {"limit": verdict.limit, "value": verdict.value}
                     self._interrupt_current()
                     return
             await asyncio.sleep(CHECK_EVERY_S)
-
-    async def _notice(self, request: Request | None, text: str) -> None:
-        if request is None:
-            await self._outbox.broadcast(
-                self.owner, "stream", json.dumps(protocol.STREAM(id=None, name="stderr", text=text))
-            )
-        else:
-            await self._to_pages(
-                request, "stream", json.dumps(protocol.STREAM(id=request.id, name="stderr", text=text))
-            )
-
-    async def _to_pages(self, request: Request, kind: str, text: str) -> None:
-        """A run's message: kept in the record, and sent to every open page (its asker's too)."""
-        if request.record is None:  # it never ran (cancelled, refused): only its asker hears
-            await self._outbox.reply(request.reply, kind, text)
-            return
-        self.record.add(request.record, kind, text)
-        for page in self.attached:
-            await self._outbox.reply(page, kind, text)
-        if request.reply not in self.attached:
-            await self._outbox.reply(request.reply, kind, text)
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
         await asyncio.sleep(self._limits.interrupt_grace_s)
@@ -417,7 +371,7 @@ class KernelSession:
             protocol.ERROR(id=request.id, ename=ename, evalue=evalue),
             protocol.DONE(id=request.id, ok=False),
         ):
-            await self._to_pages(request, message["type"], json.dumps(message))
+            await self.delivery.run_message(request, message["type"], json.dumps(message))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
         announced = self._announced
@@ -444,14 +398,6 @@ class KernelSession:
             # A task the next state change cancels, so a `busy` never lands after its `idle`.
             broadcast = self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
             self._announcer = asyncio.create_task(broadcast)
-
-    async def _send_variables_owed(self, reply: str, run_id: str | None = None) -> None:
-        text = self.variables.owed(reply, run_id)
-        if text is not None:
-            await self._outbox.reply(reply, "variables", text)
-
-    async def _send(self, channel: str, message: dict) -> None:
-        await self._outbox.reply(channel, message["type"], json.dumps(message))
 
 
 def _capital(text: str) -> str:
