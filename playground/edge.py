@@ -135,7 +135,7 @@ class EdgeMiddleware:
         self.app = app
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and not scope["path"].startswith(settings.STATIC_URL):  # no rule: skip resolving
             name = _url_name(scope["path"])
             rule = RULES.get(name) if name else None
             problem = refusal(rule, _asking_scope(scope)) if rule is not None else None
