@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "playground",
     "sharing",
     "scratch",
+    "classroom",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ from .admin_login import throttled_login
 urlpatterns = [
     path("", include("playground.urls")),
     path("", include("sharing.urls")),
+    path("", include("classroom.urls")),
     path("files/", include("scratch.urls")),
     path("admin/login/", throttled_login),  # before the admin's own login, to throttle it
     path("admin/", admin.site.urls),

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 import hashlib
 
-from kernel_runtime.protocol import FLAG, OBJECT, TEXT, Field, Message, optional
+from kernel_runtime.protocol import FLAG, LIST, OBJECT, TEXT, Field, Message, optional
 from playground.messages import ClientMessage
 
 _TO_HOST = {"owner": TEXT, "reply": TEXT}  # whose session, and the channel that hears the answer
 _CLIENT = optional(TEXT).or_default("")  # who a new kernel counts against (client_for)
 
-ATTACH = Message("kernel.attach", {**_TO_HOST, "client": _CLIENT})
+# `classroom`: the class and seat the session is in from now on, {code, seat} (classroom/,
+# kernels/classreport.py); {} when its class has closed; null (most pages) changes nothing.
+ATTACH = Message("kernel.attach", {**_TO_HOST, "client": _CLIENT, "classroom": optional(OBJECT).or_default(None)})
 DETACH = Message("kernel.detach", {**_TO_HOST, "forget": FLAG})  # a websocket closed; forget: no one comes back
 PRESENT = Message("kernel.present", _TO_HOST)  # a websocket still open, every PRESENT_EVERY_S (pages.py)
-EXECUTE = Message("kernel.execute", {**_TO_HOST, "client": _CLIENT, "id": TEXT, "code": TEXT})
+# `checks`: an exercise's hidden checks, [{title, code}], run in the kernel after the run (kernels/checks.py).
+EXECUTE = Message(
+    "kernel.execute", {**_TO_HOST, "client": _CLIENT, "id": TEXT, "code": TEXT, "checks": LIST.or_default([])}
+)
 INTERRUPT = Message("kernel.interrupt", {**_TO_HOST, "client": _CLIENT})
 RESTART = Message("kernel.restart", {**_TO_HOST, "client": _CLIENT})
 # `request`: a page's `complete` or `inspect` (ASSIST), or a protocol.FILE_REQUESTS message
@@ -29,9 +34,11 @@ ASSIST = Message("kernel.assist", {**_TO_HOST, "client": _CLIENT, "request": OBJ
 FILES = Message("kernel.files", {**_TO_HOST, "request": OBJECT})
 # The session's record (record.py), answered on `reply` with a `record` message; never starts a kernel.
 RECORD = Message("kernel.record", _TO_HOST)
+# A class student's summary (classreport.py), answered on `reply` with a `summary`; never starts a kernel.
+SUMMARY = Message("kernel.summary", _TO_HOST)
 # host -> consumer: protocol JSON texts, in order, each with its type beside it (texts_event).
 MESSAGE = Message("kernel.message", {"texts": Field((list,)), "kinds": Field((list,))})
-TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD)}
+TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD, SUMMARY)}
 
 PRESENT_EVERY_S = 20.0
 
@@ -50,10 +57,10 @@ def client_for(address: str) -> str:
     return hashlib.sha256(f"kernel-client:{address}".encode()).hexdigest()[:16]
 
 
-def request(owner: str, reply: str, message: ClientMessage, client: str = "") -> dict:
-    """A page's request as the kernel host hears it."""
+def request(owner: str, reply: str, message: ClientMessage, client: str = "", checks: list | None = None) -> dict:
+    """A page's request as the kernel host hears it (`checks`: a run's exercise checks)."""
     if message.type == "execute":
-        return EXECUTE(owner=owner, reply=reply, client=client, id=message.id, code=message.code)
+        return EXECUTE(owner=owner, reply=reply, client=client, id=message.id, code=message.code, checks=checks or [])
     if message.type in ("complete", "inspect"):
         question: dict[str, object] = {"type": message.type, "id": message.id, "code": message.code}
         question |= {"line": message.line, "column": message.column}

@@ -16,6 +16,7 @@ from typing import Protocol
 from kernel_runtime import protocol
 from playground import messages
 
+from .classreport import ClassReport, ClassTag, Publish
 from .pages import OpenPages
 from .record import RunRecord, SessionRecord
 from .variables import KnownVariables
@@ -38,6 +39,7 @@ class Request:
     stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
     errored: bool = False  # a run reports at most one error
     record: RunRecord | None = None  # once it runs: what its pages are sent, kept (record.py)
+    checks: list = field(default_factory=list)  # an exercise's hidden checks, run after it (checks.py)
 
     @property
     def keeps_processes(self) -> bool:
@@ -47,6 +49,25 @@ class Request:
 class Delivery:
     def __init__(self, owner: str, outbox: Outbox, pages: OpenPages, record: SessionRecord, variables: KnownVariables):
         self.owner, self.outbox, self.pages, self.record, self.variables = owner, outbox, pages, record, variables
+        self.report: ClassReport | None = None  # the session's class, told of its runs (classreport.py)
+
+    def join_class(self, tag: ClassTag | None, publish: Publish, state: str) -> None:
+        """The session's class from now on (a new tag: a new report; None: out of any class)."""
+        if (self.report.tag if self.report else None) != tag:
+            self.report = ClassReport(tag, publish) if tag is not None else None
+            if self.report is not None:
+                self.report.kernel_state(state)
+        self.pages_changed()
+
+    def pages_changed(self) -> None:
+        if self.report is not None:
+            self.report.pages(len(self.pages))
+
+    async def verdict(self, request: Request, verdict: dict) -> None:
+        """An exercise's check has spoken: to the run's pages, its record and the teacher."""
+        if self.report is not None:
+            self.report.verdict(verdict["exercise"], verdict["passed"], verdict["message"])
+        await self.run_message(request, "verdict", json.dumps(verdict))
 
     async def send(self, channel: str, message: dict) -> None:
         await self.outbox.reply(channel, message["type"], json.dumps(message))
@@ -55,6 +76,8 @@ class Delivery:
         """A run starts: its record, and every page told, so a page that did not ask shows it too."""
         request.record = self.record.begin(request.id, request.code, kernel)
         begun = messages.RUN(id=request.id, code=request.code, started=request.record.started)
+        if self.report is not None:
+            self.report.run_begun()
         for page in self.pages:
             await self.send(page, begun)
 
@@ -64,6 +87,8 @@ class Delivery:
             await self.outbox.reply(request.reply, kind, text)
             return
         self.record.add(request.record, kind, text)
+        if self.report is not None:
+            self.report.run_message(kind, text, request.code)
         for page in self.pages:
             await self.outbox.reply(page, kind, text)
         if request.reply not in self.pages:

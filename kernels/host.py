@@ -21,6 +21,7 @@ from kernel_runtime import protocol
 from playground import messages, metrics
 
 from . import admission, assistant, bus
+from .classreport import ClassTag, StudentSummary
 from .delivery import Request
 from .limits import Limits
 from .placement import HEARTBEAT_EVERY_S, LocalPlacement, Placement
@@ -97,6 +98,9 @@ class KernelHost:
             record = session.record.as_json() if session is not None else {"runs": [], "dropped": 0}
             await self.reply(message["reply"], "record", json.dumps(messages.RECORD(**record)))
             return
+        if kind == bus.SUMMARY.type:  # a teacher's view asks how a student is doing
+            await self._summary(owner, message["reply"])
+            return
         if kind == bus.DETACH.type:
             await self._detach(owner, message)
             return
@@ -111,9 +115,13 @@ class KernelHost:
             session.farewell = self._farewells.pop(owner, None)
             self.sessions[owner] = session
         if kind == bus.ATTACH.type:
+            if isinstance(message.get("classroom"), dict):  # else the page says nothing of classes
+                session.join_class(ClassTag.of(message["classroom"]), self.publish)
             await session.attach(message["reply"])
         elif kind == bus.EXECUTE.type:
-            await session.execute(Request(message["id"], message["code"], message["reply"]))
+            checks = message.get("checks")
+            checks = checks if isinstance(checks, list) else []
+            await session.execute(Request(message["id"], message["code"], message["reply"], checks=checks))
         elif kind == bus.INTERRUPT.type:
             await session.interrupt()
         elif kind == bus.RESTART.type:
@@ -133,6 +141,19 @@ class KernelHost:
             await assistant.Assistant(self).ask(None, message["request"], message["reply"])
         else:
             await session.ask(message["request"], message["reply"])
+
+    async def _summary(self, owner: str, reply: str) -> None:
+        session = self.sessions.get(owner)
+        report = session.report if session is not None else None
+        summary = report.summary.as_json() if report is not None else StudentSummary(seat=-1, kernel="dead").as_json()
+        await self.reply(reply, "summary", json.dumps(summary))
+
+    async def publish(self, group: str, event: dict) -> None:
+        """A class event to every web process with a view of the class (classreport.py)."""
+        try:
+            await self.layer.group_send(group, event)
+        except Exception as exc:  # the teacher's view catches up at its next summary
+            log.warning("could not publish to %s (%s)", group, exc)
 
     async def _detach(self, owner: str, message: dict) -> None:
         session = self.sessions.get(owner)

@@ -30,6 +30,9 @@ class OpenPages:
     def __iter__(self) -> Iterator[str]:
         return iter(self._heard)  # every status broadcast walks it: no copy (silent() makes its own list)
 
+    def __len__(self) -> int:
+        return len(self._heard)
+
     def __contains__(self, reply: object) -> bool:
         return reply in self._heard
 

@@ -21,6 +21,8 @@ from kernel_runtime import protocol
 from playground import messages, metrics
 
 from .assistant import Assistant, QuestionCpu
+from .checks import ExerciseChecks
+from .classreport import ClassReport, ClassTag, Publish
 from .delivery import Delivery, Outbox, Request
 from .limits import Limits
 from .pages import OpenPages
@@ -78,6 +80,7 @@ class KernelSession:
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
         self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
         self.delivery = Delivery(owner, outbox, self.attached, self.record, self.variables)
+        self.checks = ExerciseChecks()  # the current run's exercise checks, once it has ended
 
     @property
     def running(self) -> bool:
@@ -101,9 +104,19 @@ class KernelSession:
         kernel = self.process.info if self.process else None
         return messages.STATUS(state=self.state, reason=self.reason, kernel=kernel, queued=len(self._queue))
 
+    @property
+    def report(self) -> ClassReport | None:
+        """The session's class, told of its runs and state (classreport.py); None outside a class."""
+        return self.delivery.report
+
+    def join_class(self, tag: ClassTag | None, publish: Publish) -> None:
+        """A page says which class the session is in from now on; None: it left its class."""
+        self.delivery.join_class(tag, publish, self.state)
+
     async def attach(self, reply: str) -> None:
         self.last_activity = time.monotonic()
         self.attached.heard(reply)
+        self.delivery.pages_changed()
         self._ensure_started()
         await self.delivery.send(reply, self.status())
         for part in self.record.parts():  # then what is live follows
@@ -113,6 +126,7 @@ class KernelSession:
     def detach(self, reply: str) -> None:
         self.attached.close(reply)
         self.variables.left(reply)
+        self.delivery.pages_changed()
 
     def present(self, reply: str) -> None:
         """A page's web process says it is still open (its detach may never come: pages.py)."""
@@ -143,7 +157,8 @@ class KernelSession:
         current, process = self._current, self.process
         if current is None or process is None:
             return
-        process.send(protocol.INTERRUPT(id=current.id))
+        checking = self.checks.current
+        process.send(protocol.INTERRUPT(id=checking.id if checking is not None else current.id))
         if self._escalation is None or self._escalation.done():
             self._escalation = asyncio.create_task(self._escalate(current, process))
 
@@ -157,6 +172,8 @@ class KernelSession:
     async def shutdown(self, reason: str) -> None:
         """The pages hear `dead` before the kernel has finished ending, which may take a moment:
         by then a page may be on a new session of the same owner, whose status must come last."""
+        if self.report is not None:
+            self.report.ended()
         await self._end_process("KernelShutdown", reason, announce="dead")
 
     def files_request(self, request: object, reply: str) -> str | None:
@@ -266,6 +283,9 @@ class KernelSession:
         kind, current = message["type"], self._current
         if kind in protocol.ASSIST_REPLIES and await self.assistant.answered(process, message):
             return
+        if current is not None and self.checks.owns(message):
+            await self._checked(current, process, message)
+            return
         if kind in protocol.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
             await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
             return
@@ -304,9 +324,24 @@ class KernelSession:
                 await self.delivery.variables_owed(page, request.id)
         await self.delivery.run_message(request, kind, text)
         if kind == "done":
-            self._end_run(request)
-            await self._set_state("idle", None)
-            await self._pump()
+            for verdict in self.checks.after_run(request.id, request.checks, json.loads(text)):
+                await self.delivery.verdict(request, verdict)
+            if self.process is None or not self.checks.start_next(self.process):
+                await self._finish_run(request)
+
+    async def _checked(self, request: Request, process: KernelProcess, message: dict) -> None:
+        """A message of an exercise's check: nothing is shown but its verdict, then the next check."""
+        verdict = self.checks.take(message)
+        if verdict is None:
+            return
+        await self.delivery.verdict(request, verdict)
+        if not self.checks.start_next(process):
+            await self._finish_run(request)
+
+    async def _finish_run(self, request: Request) -> None:
+        self._end_run(request)
+        await self._set_state("idle", None)
+        await self._pump()
 
     def _end_run(self, request: Request) -> None:
         """The run is over: what it started ends with it; CPU from now on counts as idle."""
@@ -360,6 +395,9 @@ class KernelSession:
             process.kill(f"the run did not stop within {grace:g} s of Interrupt, so its kernel was ended")
 
     async def _fail_all(self, ename: str, evalue: str) -> None:
+        if self.checks.current is not None and self._current is not None:  # its `done` was sent
+            self.checks.cancel()
+            self._current = None
         failed = [self._current, *self._queue] if self._current else list(self._queue)
         self._current = None
         self._queue.clear()
@@ -376,6 +414,8 @@ class KernelSession:
     async def _set_state(self, state: str, reason: str | None) -> None:
         announced = self._announced
         self.state, self.reason = state, reason
+        if self.report is not None:
+            self.report.kernel_state(state)
         if state == "busy":
             # Most runs end within milliseconds: announce `busy` only for runs still going after
             # BUSY_ANNOUNCE_DELAY_S, so a quick run costs no status broadcasts at all (two group

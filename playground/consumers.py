@@ -22,6 +22,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from classroom import membership
 from kernels import assistant, bus, embedded, placement
 from kernels.apps import kernel_limits
 
@@ -51,6 +52,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.owner = bus.owner_for(key or f"anonymous-{uuid.uuid4().hex}")
         self.client = bus.client_for(clients.client_address(self.scope))
         self.group = bus.group_name(self.owner)
+        self.membership = await membership.of_scope(self.scope, self.owner)  # its class, if it is in one
+        self.class_tag: dict | None = self.membership.tag if self.membership else None  # for the next attach
         if hasattr(self.channel_layer, "attach_receiver"):  # the one-process site's layer
             self.channel_layer.attach_receiver(self.channel_name, self._take_event)
         await self.accept()
@@ -76,6 +79,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
             self.channel_layer.detach_receiver(self.channel_name)
         with contextlib.suppress(Exception):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            if self.membership is not None:
+                await self.channel_layer.group_discard(self.membership.group, self.channel_name)
             if self.host_channel is not None:
                 detach = bus.DETACH(owner=self.owner, reply=self.channel_name, forget=self.anonymous)
                 await self.channel_layer.send(self.host_channel, detach)
@@ -94,7 +99,8 @@ class SessionConsumer(AsyncWebsocketConsumer):
         try:
             if self.host_channel is None:
                 await self._attach()
-            request = bus.request(self.owner, self.channel_name, message, self.client)
+            checks = await self.membership.checks_for(message.code) if self.membership and message.code else []
+            request = bus.request(self.owner, self.channel_name, message, self.client, checks)
             await self.channel_layer.send(self.host_channel, request)
         except Exception as exc:
             await self._unavailable(exc, message.id)
@@ -134,10 +140,26 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def _attach(self) -> None:
         # (Again after an outage: a restarted Redis has forgotten the group.)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        if self.membership is not None:
+            await self.channel_layer.group_add(self.membership.group, self.channel_name)
         self.host_channel = await self.placement.host_for(self.owner)
-        await self.channel_layer.send(
-            self.host_channel, bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client)
-        )
+        attach = bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client, classroom=self.class_tag)
+        await self.channel_layer.send(self.host_channel, attach)
+
+    async def class_push(self, event: dict) -> None:
+        """The teacher sent the class code: offered to the student (the page asks before it uses it)."""
+        await self._send(messages.PUSH(id=event["id"], code=event["code"], title=event.get("title", "")))
+
+    async def class_closed(self, event: dict) -> None:
+        """The teacher closed the class: the page says so, and the session leaves it."""
+        if self.membership is None or event.get("code") != self.membership.code:
+            return
+        await self.channel_layer.group_discard(self.membership.group, self.channel_name)
+        self.membership, self.class_tag = None, {}
+        await self._send(messages.CLASS_STATE(code=event["code"], name="", closed=True))
+        if self.host_channel is not None:
+            leave = bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client, classroom={})
+            await self.channel_layer.send(self.host_channel, leave)
 
     async def _watch_host(self) -> None:
         """Every HOST_CHECK_S: is the session's host still there; now and then, tell it this page

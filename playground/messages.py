@@ -75,8 +75,27 @@ RUN = Message("run", {"id": ID, "code": TEXT, "started": NUMBER})
 # The session's record (kernels/record.py), first thing a page hears after its status: every run
 # kept, oldest first, each {id, code, started, kernel, messages, truncated, running}.
 RECORD = Message("record", {"runs": LIST, "dropped": Field((int,))})
+# An exercise's hidden check, run after the run `id` (kernels/checks.py): passed, or why not.
+VERDICT = Message("verdict", {"id": ID, "exercise": TEXT, "passed": FLAG, "message": TEXT})
+# What a class's teacher pushed (classroom/): offered to the student, never put in the editor unasked.
+PUSH = Message("push", {"id": ID, "code": TEXT, "title": TEXT})
+# The page's class, when it is in one: its name and code; `closed` when the teacher closed it.
+CLASS_STATE = Message("class", {"code": TEXT, "name": TEXT, "closed": FLAG})
 SERVER = vocabulary(
-    STATUS, RUN, RECORD, STREAM, RESULT, ERROR, PROGRESS, VARIABLES, DONE_SEEN, COMPLETIONS_SEEN, INSPECTION_SEEN
+    STATUS,
+    RUN,
+    RECORD,
+    STREAM,
+    RESULT,
+    ERROR,
+    PROGRESS,
+    VARIABLES,
+    DONE_SEEN,
+    COMPLETIONS_SEEN,
+    INSPECTION_SEEN,
+    VERDICT,
+    PUSH,
+    CLASS_STATE,
 )
 
 

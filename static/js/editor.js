@@ -4,23 +4,24 @@ const STORAGE_KEY = 'playground.code';
 const CodeMirror = window.CodeMirror;
 const CELL = /^#\s*%%/;
 
-function stored() {
+function stored(key) {
   try {
-    return window.localStorage.getItem(STORAGE_KEY);
+    return window.localStorage.getItem(key);
   } catch {
     return null; // storage refused (private mode)
   }
 }
 
-function store(code) {
+function store(key, code) {
   try {
-    window.localStorage.setItem(STORAGE_KEY, code);
+    window.localStorage.setItem(key, code);
   } catch {
     // refused or full: the code is still in the editor
   }
 }
 
-export function createEditor(textarea) {
+/** storageKey: where the code is kept (a class's page keeps its own, so the lesson's code comes first there). */
+export function createEditor(textarea, storageKey = STORAGE_KEY) {
   let escArmed = false;
   const place = (node) => {
     node.classList.add('editor-cm'); // before CodeMirror measures its lines: the class sets the font
@@ -29,7 +30,7 @@ export function createEditor(textarea) {
   const indent = (c) => (c.somethingSelected() ? c.execCommand('indentMore') : c.replaceSelection('    ', 'end'));
   const hook = (name) => (c) => (c.state[name] ? c.state[name]() : CodeMirror.Pass); // from assist.js, main.js
   const cm = CodeMirror(place, {
-    value: stored() || textarea.value,
+    value: stored(storageKey) || textarea.value,
     mode: { name: 'python', version: 3 },
     lineNumbers: true,
     matchBrackets: true,
@@ -62,7 +63,7 @@ export function createEditor(textarea) {
   let saving = true;
   function save() {
     clearTimeout(saveTimer);
-    if (saving) store(cm.getValue());
+    if (saving) store(storageKey, cm.getValue());
   }
   window.addEventListener('pagehide', save);
   cm.on('blur', () => {

@@ -1,4 +1,5 @@
 /* Entry point of the playground page (/ and /s/<id>): its parts, wired. URLs come from the template. */
+import { classSocketPath, createClassroom } from '../classroom/class.js';
 import { createAssist } from './assist.js';
 import { readJson } from './dom.js';
 import { createEditor } from './editor.js';
@@ -16,16 +17,18 @@ const $ = (id) => document.getElementById(id);
 const pageData = $('playground').dataset; // the template's URLs and the kind of page
 const statusEl = $('status');
 const buttons = { run: $('run'), interrupt: $('interrupt'), restart: $('restart') };
-const editor = createEditor($('code'));
+const editor = createEditor($('code'), pageData.classCode && 'playground.code.class.' + pageData.classCode);
+const announce = createAnnouncer($('announcer'));
+const classroom = createClassroom({ banners: $('banners'), editor, announce });
 const recorder = createRecorder();
 const files = createFilesPanel($('files'), pageData.filesUrl);
 const session = createSession({
-  wsPath: pageData.wsPath,
+  wsPath: classSocketPath(pageData.wsPath, pageData),
   connectOnRun: 'connectOnRun' in pageData,
   editor,
   output: createOutput($('output'), $('banners')),
   status: createStatusLine(statusEl, buttons),
-  announce: createAnnouncer($('announcer')),
+  announce,
   variables: createVariablesPanel({
     table: $('variables'),
     empty: $('variables-empty'),
@@ -37,6 +40,7 @@ const session = createSession({
   onMessage(m) {
     recorder.message(m);
     assist.answer(m); // completions, inspection
+    classroom.message(m); // a class's page: pushes, verdicts, its end
     if (m.type === 'status' && m.state === 'idle') files.refresh();
   },
 });

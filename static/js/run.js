@@ -95,11 +95,13 @@ export function createRun({ title, code = null, className = '', titleId = null, 
     return outcome;
   }
 
-  const drawers = { stream, result, error, progress };
+  // An exercise's hidden check spoke (docs/protocol.md, `verdict`).
+  const verdict = (m) => add(el('p', 'verdict ' + (m.passed ? 'is-pass' : 'is-fail'), t(m.passed ? 'verdict_pass' : 'verdict_fail', { title: m.exercise }), m.passed ? '' : ' ' + m.message));
+  const drawers = { stream, result, error, progress, verdict };
   const showCodeLine = (n) => listing && listing.show(n);
   // A recorded run's messages: no buttons, it is over.
   const draw = (m) => Object.hasOwn(drawers, m.type) && drawers[m.type](m);
-  return { el: article, body, stream, result, error, progress, draw, finish, finishWidgets, setState, setWaiting, showCodeLine };
+  return { el: article, body, stream, result, error, progress, verdict, draw, finish, finishWidgets, setState, setWaiting, showCodeLine };
 }
 
 /* Built when first opened: most are never. */
@@ -191,7 +193,7 @@ function fill(template, params) {
   return p;
 }
 
-function renderHint(hint) {
+export function renderHint(hint) {
   if (!hint) return null;
   const key = 'hint_' + hint.code;
   const text = hasString(key) ? fill(t(key), hint.params || {}) : el('p', 'hint-text', hint.text);

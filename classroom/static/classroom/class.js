@@ -1,0 +1,59 @@
+/* A student's page in a class (/c/<code>): the websocket carries the class token; code the teacher pushes is
+   offered above the output (insert as a new cell, replace, dismiss), never put in the editor unasked; an
+   exercise's verdict marks its cell; the class's end is said. */
+import { button, el } from '../js/dom.js';
+import { t } from '../js/strings.js';
+
+const EXERCISE = /^#\s*%%\s*exercise\s*:\s*(.+?)\s*$/i;
+
+/** The session websocket's path, with the page's class token when it is a class's page. */
+export const classSocketPath = (wsPath, data) => (data.classToken ? wsPath + '?class=' + encodeURIComponent(data.classToken) : wsPath);
+
+export function createClassroom({ banners, editor, announce }) {
+  function offer(m) {
+    const title = m.title || t('push_title');
+    const box = el('div', 'banner push', el('strong', 'banner-label', title), el('pre', 'push-code', m.code));
+    const close = () => box.remove();
+    const insert = () => {
+      const current = editor.value().replace(/\s+$/, '');
+      const cell = /^#\s*%%/.test(m.code) ? m.code : '# %%\n' + m.code;
+      editor.setValue(current ? current + '\n\n' + cell : cell);
+      editor.goToLine(current ? current.split('\n').length + 2 : 1);
+      close();
+    };
+    const replace = () => {
+      editor.setValue(m.code); // Ctrl+Z in the editor brings their code back
+      close();
+    };
+    box.append(
+      el('span', 'push-actions', button('btn btn-primary', t('push_insert'), insert), ' ', button('btn', t('push_replace'), replace), ' ', button('btn btn-quiet', t('dismiss'), close)),
+    );
+    box.setAttribute('role', 'region');
+    box.setAttribute('aria-label', title);
+    banners.append(box);
+    announce(t('ann_push'));
+  }
+
+  /** The exercise's first line in the editor gets the verdict. */
+  function verdict(m) {
+    const lines = editor.value().split('\n');
+    const line = lines.findIndex((text) => (EXERCISE.exec(text) || [])[1] === m.exercise);
+    if (line >= 0) editor.annotate(line + 1, (m.passed ? '✓ ' : '✗ ') + m.exercise, m.passed ? 'cm-result-pass' : 'cm-result-error', () => editor.goToLine(line + 1));
+    announce(t(m.passed ? 'verdict_pass' : 'verdict_fail', { title: m.exercise }) + (m.passed ? '' : ' ' + m.message));
+  }
+
+  function closed() {
+    const box = el('div', 'banner', el('span', '', t('class_closed')));
+    box.setAttribute('role', 'status');
+    banners.append(box);
+    document.getElementById('class-bar')?.classList.add('is-closed');
+  }
+
+  return {
+    message(m) {
+      if (m.type === 'push') offer(m);
+      else if (m.type === 'verdict') verdict(m);
+      else if (m.type === 'class' && m.closed) closed();
+    },
+  };
+}
