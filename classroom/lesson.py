@@ -10,6 +10,7 @@ messages are the feedback, as in nbgrader's hidden tests.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ def parse(code: str) -> Lesson:
             if title is None or title not in lesson.exercises:
                 raise LessonError(f"Line {line}: this check follows no exercise (begin one: `# %% exercise: <title>`).")
             body = text.split("\n", 1)[1] if "\n" in text else ""
+            _compiles(body, line + 1)
             lesson.checks[title] = (lesson.checks.get(title, "") + "\n" + body).strip("\n")
             continue
         kept.append(text)
@@ -66,6 +68,16 @@ def exercises_in(run_code: str) -> list[str]:
     """The exercises a run holds, in order: a cell run alone is one; Run on the whole code, each."""
     titles = (EXERCISE.match(line) for line in run_code.splitlines())
     return list(dict.fromkeys(match["title"][:MAX_TITLE_CHARS] for match in titles if match))
+
+
+def _compiles(body: str, first_line: int) -> None:
+    """A check that cannot compile would fail every student: said when the class opens. Parsed
+    only (ast), never run here."""
+    try:
+        ast.parse(body, "<check>")
+    except SyntaxError as exc:
+        line = first_line + (exc.lineno or 1) - 1
+        raise LessonError(f"Line {line}: the check does not compile ({exc.msg}).") from None
 
 
 def _title(title: str, line: int) -> str:

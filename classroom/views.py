@@ -70,7 +70,7 @@ def teacher_link(request: HttpRequest, key: str) -> HttpResponse:
     """The teacher's secret link: this browser teaches the class from now on."""
     classroom = Classroom.objects.open_by_key(key)
     if classroom is None:
-        return _no_class(request, None)
+        return _not_taught(request, None)
     _remember_teacher(request, classroom.code, key)
     return HttpResponseRedirect(reverse("class-teach", args=[classroom.code]))
 
@@ -79,7 +79,7 @@ def teacher_link(request: HttpRequest, key: str) -> HttpResponse:
 def teacher_page(request: HttpRequest, code: str) -> HttpResponse:
     classroom, key = _taught(request, code)
     if classroom is None:
-        return _no_class(request, code)
+        return _not_taught(request, code)
     context = {
         "classroom": classroom,
         "student_url": request.build_absolute_uri(reverse("class-join-page", args=[classroom.code])),
@@ -94,7 +94,7 @@ def teacher_page(request: HttpRequest, code: str) -> HttpResponse:
 def close_class(request: HttpRequest, code: str) -> HttpResponse:
     classroom, _ = _taught(request, code)
     if classroom is None:
-        return _no_class(request, code)
+        return _not_taught(request, code)
     closing.close(classroom)
     return HttpResponseRedirect(reverse("class-join-page", args=[classroom.code]))
 
@@ -202,12 +202,19 @@ def _taught(request: HttpRequest, code: str) -> tuple[Classroom | None, str]:
     return (classroom, key) if classroom is not None and classroom.code == code else (None, "")
 
 
-def _no_class(request: HttpRequest, code: str | None) -> HttpResponse:
-    """404 for a code that never was a class, 410 for a class that has closed."""
-    normal = codes.normalize(code) if code else None
-    closed = normal is not None and Classroom.objects.filter(code=normal).exists()
-    context = {"code": code, "closed": closed}
-    return render(request, "classroom/no_class.html", context, status=410 if closed else 404)
+def _no_class(request: HttpRequest, code: str) -> HttpResponse:
+    """A student's link to no open class: 404 for a code that never was one, 410 for a class that
+    has closed (one past its hours is closed now, its roster forgotten)."""
+    classroom = Classroom.objects.filter(code=codes.normalize(code) or "").first()
+    if classroom is not None and classroom.closed_at is None:
+        closing.close(classroom)
+    context = {"code": code, "closed": classroom is not None}
+    return render(request, "classroom/no_class.html", context, status=410 if classroom is not None else 404)
+
+
+def _not_taught(request: HttpRequest, code: str | None) -> HttpResponse:
+    """A teacher's page this browser does not teach (or of a class closed): nothing to say more."""
+    return render(request, "classroom/no_class.html", {"code": code, "closed": False}, status=404)
 
 
 def _refused(request: HttpRequest, url_name: str) -> HttpResponse | None:

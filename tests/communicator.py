@@ -14,13 +14,15 @@ from config.asgi import application
 ORIGIN = (b"origin", b"http://localhost")
 
 
-async def connect(cookie: str | None = None, forwarded_for: str | None = None) -> WebsocketCommunicator:
+async def connect(
+    cookie: str | None = None, forwarded_for: str | None = None, path: str = "/ws/session/"
+) -> WebsocketCommunicator:
     headers = [ORIGIN, (b"host", b"localhost")]
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     if forwarded_for:
         headers.append((b"x-forwarded-for", forwarded_for.encode()))
-    communicator = WebsocketCommunicator(application, "/ws/session/", headers=headers)
+    communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect(timeout=30)
     assert connected
     return communicator

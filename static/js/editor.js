@@ -20,7 +20,7 @@ function store(key, code) {
   }
 }
 
-/** storageKey: where the code is kept (a class's page keeps its own, so the lesson's code comes first there). */
+/** storageKey: a class's page keeps its own code. */
 export function createEditor(textarea, storageKey = STORAGE_KEY) {
   let escArmed = false;
   const place = (node) => {

@@ -1,5 +1,4 @@
 /* Entry point of the playground page (/ and /s/<id>): its parts, wired. URLs come from the template. */
-import { classSocketPath, createClassroom } from '../classroom/class.js';
 import { createAssist } from './assist.js';
 import { readJson } from './dom.js';
 import { createEditor } from './editor.js';
@@ -19,11 +18,19 @@ const statusEl = $('status');
 const buttons = { run: $('run'), interrupt: $('interrupt'), restart: $('restart') };
 const editor = createEditor($('code'), pageData.classCode && 'playground.code.class.' + pageData.classCode);
 const announce = createAnnouncer($('announcer'));
-const classroom = createClassroom({ banners: $('banners'), editor, announce });
+// A class's page only: its module, and every message (those before it loaded, too).
+const early = [];
+let classroom = { message: (m) => early.push(m) };
+if (pageData.classToken) {
+  import('../classroom/class.js').then((c) => {
+    classroom = c.createClassroom({ banners: $('banners'), editor, announce });
+    early.forEach(classroom.message);
+  });
+}
 const recorder = createRecorder();
 const files = createFilesPanel($('files'), pageData.filesUrl);
 const session = createSession({
-  wsPath: classSocketPath(pageData.wsPath, pageData),
+  wsPath: pageData.wsPath + (pageData.classToken ? '?class=' + encodeURIComponent(pageData.classToken) : ''),
   connectOnRun: 'connectOnRun' in pageData,
   editor,
   output: createOutput($('output'), $('banners')),

@@ -95,13 +95,11 @@ export function createRun({ title, code = null, className = '', titleId = null, 
     return outcome;
   }
 
-  // An exercise's hidden check spoke (docs/protocol.md, `verdict`).
-  const verdict = (m) => add(el('p', 'verdict ' + (m.passed ? 'is-pass' : 'is-fail'), t(m.passed ? 'verdict_pass' : 'verdict_fail', { title: m.exercise }), m.passed ? '' : ' ' + m.message));
-  const drawers = { stream, result, error, progress, verdict };
+  const drawers = { stream, result, error, progress };
   const showCodeLine = (n) => listing && listing.show(n);
   // A recorded run's messages: no buttons, it is over.
   const draw = (m) => Object.hasOwn(drawers, m.type) && drawers[m.type](m);
-  return { el: article, body, stream, result, error, progress, verdict, draw, finish, finishWidgets, setState, setWaiting, showCodeLine };
+  return { el: article, body, stream, result, error, progress, draw, finish, finishWidgets, setState, setWaiting, showCodeLine };
 }
 
 /* Built when first opened: most are never. */

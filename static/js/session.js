@@ -34,7 +34,6 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     progress: forRun((run, m) => run.view.progress(m, interrupt)),
     variables: (m) => variables.update(m),
     done: forRun(onDone),
-    verdict: forRun((run, m) => run.view.verdict(m)),
     run: (m) => runs.has(m.id) || addRun(m.code, 0, m.id), // another tab's
     record: onRecord,
   };

@@ -1,15 +1,19 @@
-/* A student's page in a class (/c/<code>): the websocket carries the class token; code the teacher pushes is
-   offered above the output (insert as a new cell, replace, dismiss), never put in the editor unasked; an
+/* A student's page in a class (/c/<code>), loaded by main.js there only: code the teacher pushes is offered above the output (insert as a new cell, replace, dismiss), never put in the editor unasked; an
    exercise's verdict marks its cell; the class's end is said. */
 import { button, el } from '../js/dom.js';
 import { t } from '../js/strings.js';
 
 const EXERCISE = /^#\s*%%\s*exercise\s*:\s*(.+?)\s*$/i;
 
-/** The session websocket's path, with the page's class token when it is a class's page. */
-export const classSocketPath = (wsPath, data) => (data.classToken ? wsPath + '?class=' + encodeURIComponent(data.classToken) : wsPath);
+/** An exercise's verdict (docs/protocol.md, `verdict`); the teacher's view draws them too. */
+export function verdictNode(m) {
+  const node = el('p', 'verdict is-' + (m.passed ? 'pass' : 'fail'), t('verdict_' + (m.passed ? 'pass' : 'fail'), { title: m.exercise }), m.passed ? '' : ' ' + m.message);
+  node.setAttribute('role', 'status');
+  return node;
+}
 
 export function createClassroom({ banners, editor, announce }) {
+  const verdicts = new Map(); // exercise -> its verdict's node
   function offer(m) {
     const title = m.title || t('push_title');
     const box = el('div', 'banner push', el('strong', 'banner-label', title), el('pre', 'push-code', m.code));
@@ -34,12 +38,16 @@ export function createClassroom({ banners, editor, announce }) {
     announce(t('ann_push'));
   }
 
-  /** The exercise's first line in the editor gets the verdict. */
+  /** At the exercise's first line in the editor, and above the output (the latest of each exercise). */
   function verdict(m) {
     const lines = editor.value().split('\n');
     const line = lines.findIndex((text) => (EXERCISE.exec(text) || [])[1] === m.exercise);
     if (line >= 0) editor.annotate(line + 1, (m.passed ? '✓ ' : '✗ ') + m.exercise, m.passed ? 'cm-result-pass' : 'cm-result-error', () => editor.goToLine(line + 1));
-    announce(t(m.passed ? 'verdict_pass' : 'verdict_fail', { title: m.exercise }) + (m.passed ? '' : ' ' + m.message));
+    const node = verdictNode(m);
+    verdicts.get(m.exercise)?.remove();
+    verdicts.set(m.exercise, node);
+    banners.append(node);
+    announce(node.textContent);
   }
 
   function closed() {

@@ -1,5 +1,6 @@
 /* The teacher's live view (/class/<code>/teach): every student's state, runs and last error, errors grouped by
    kind, the exercises' grid, a student's runs read-only, and code pushed to the class (docs/protocol.md). */
+import { verdictNode } from './class.js';
 import { button, el } from '../js/dom.js';
 import { createRun, renderHint } from '../js/run.js';
 import { connect } from '../js/socket.js';
@@ -72,7 +73,7 @@ async function openStudent(seat, name) {
   if (!response.ok) return runs.replaceChildren(el('p', 'hint', data.error || String(response.status)));
   const drawn = data.record.runs.map((r, i) => {
     const run = createRun({ title: t('run_title', { n: i + 1 + data.record.dropped }), code: r.code });
-    r.messages.forEach(run.draw);
+    r.messages.forEach((m) => (m.type === 'verdict' ? run.body.append(verdictNode(m)) : run.draw(m)));
     const done = r.messages.findLast((m) => m.type === 'done');
     if (done) run.finish(done);
     else run.setWaiting(false);
