@@ -28,7 +28,7 @@ from . import smi as nvidia
 from . import steps
 from .client import Session
 from .smi import Smi
-from .verdict import FAIL, Check, judge_fill, judge_isolation, judge_memory, judge_mig, judge_slice, judge_work
+from .verdict import FAIL, SLICE, Check, judge_fill, judge_isolation, judge_memory, judge_mig, judge_slice, judge_work
 
 BUDGET_S = 280.0  # under five minutes, set-up aside
 
@@ -69,7 +69,9 @@ async def _with_kernels(host, smi: Smi | None, figures: dict, checks: list[Check
     """The steps that need the kernels, in order; `sessions` collects them for the closing."""
     slots = sum(device.slots for device in host.pool.gpus.devices)
     room = host.limits.capacity - 1  # the pool keeps a kernel ready beside the sessions
+    since = time.monotonic()
     placed, overflow = await steps.fill(host, most=min(slots + 1, room))
+    since = _lap(figures, "fill", since)
     sessions += [*placed, *([overflow] if overflow else [])]
     figures["placement"] = steps.placement(host, sessions)
     figures["filled"] = {"holders": steps.holders(host), "used_mb": smi.used_mb() if smi else None}
@@ -81,19 +83,30 @@ async def _with_kernels(host, smi: Smi | None, figures: dict, checks: list[Check
         checks.append(Check("the host runs a kernel per slice", FAIL, _capacity_note(host, slots)))
     checks.append(judge_mig(figures["placement"]))
     figures["isolation"] = await steps.isolation(host, placed)
+    since = _lap(figures, "isolation", since)
     checks.append(judge_isolation(figures["isolation"]))
     pair = neighbours(host, placed) or (placed[:1] + ([overflow] if overflow else []))
     if len(pair) == 2:
         figures["slice"] = await steps.slice_limit(host, pair[0], pair[1], host.pool.gpus.slice_mb)
         checks.append(judge_slice(figures["slice"]))
+        since = _lap(figures, "slice", since)
     else:
-        checks.append(Check("a kernel past its slice gets out-of-memory", FAIL, "fewer than two kernels to compare"))
+        checks.append(Check(SLICE, FAIL, "fewer than two kernels to compare"))
     if placed:
         gpu = await steps.work(placed[0])
         cpu = await steps.work(overflow) if overflow else None
         figures["work"] = {"gpu": gpu, "cpu": cpu}
         checks.append(judge_work(gpu, cpu))
+        since = _lap(figures, "work", since)
         figures["restart"] = await steps.restart(host, placed[-1], smi)
+        _lap(figures, "restart", since)
+
+
+def _lap(figures: dict, step: str, since: float) -> float:
+    """How long a step took, into the report's `step_seconds`."""
+    now = time.monotonic()
+    figures.setdefault("step_seconds", {})[step] = round(now - since, 1)
+    return now
 
 
 def neighbours(host, placed: list[Session]) -> list[Session]:

@@ -24,7 +24,9 @@ if _os.path.isdir('/dev/nvidia-caps'):
     _nodes += ['/dev/nvidia-caps/' + _n for _n in _os.listdir('/dev/nvidia-caps')]
 _json.dumps({"nodes": sorted(_nodes), "tf_gpus": [d.name for d in tf.config.list_logical_devices('GPU')],
              "physical_gpus": len(tf.config.list_physical_devices('GPU')),
-             "visible": _os.environ.get('CUDA_VISIBLE_DEVICES'), "tf_version": tf.__version__})
+             "visible": _os.environ.get('CUDA_VISIBLE_DEVICES'), "tf_version": tf.__version__,
+             "tf_build": {_k: str(_v) for _k, _v in tf.sysconfig.get_build_info().items()
+                          if _k in ('cuda_version', 'cudnn_version', 'is_cuda_build')}})
 """
 KEEP = "keep = tf.random.stateless_uniform((512, 512), seed=(1, 2))\nfloat(tf.reduce_sum(keep))"
 KEPT = "import json as _json\n_json.dumps([float(tf.reduce_sum(keep)), keep.device])"

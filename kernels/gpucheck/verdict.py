@@ -18,6 +18,7 @@ RETURN_TOLERANCE_MB = 256
 # A small model's fit on a GPU is often no faster than on the CPU (each step is a few tiny
 # kernels); slower than this many times the CPU's means something is wrong with the GPU path.
 MAX_GPU_SLOWDOWN = 5.0
+SLICE = "a kernel past its slice gets out-of-memory; its neighbour is intact"
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def judge_isolation(rows: list[dict]) -> Check:
 def judge_slice(figures: dict) -> Check:
     """Past its slice, a kernel gets TensorFlow's out-of-memory error in its own run and lives;
     its neighbour's tensor is intact."""
-    name = "a kernel past its slice gets out-of-memory; its neighbour is intact"
+    name = SLICE
     problems = []
     error = figures["error"]
     if error is None:

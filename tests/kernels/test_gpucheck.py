@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from kernels import gpucheck
+from kernels import gpu, gpucheck
 from kernels.gpu import GpuInventory, _parse_simulated
 from kernels.gpucheck import smi, verdict
 from kernels.gpucheck.verdict import FAIL, PASS, SKIP, Check
@@ -268,6 +268,7 @@ async def cpu_check(kernel_host):
     pool._ready.clear()  # pooled kernels were forked before this inventory existed
     pool.gpus = GpuInventory(_parse_simulated("1x1400"), slice_mb=64)  # 1400 // (64 + 600): two slots
     pool._limits = dataclasses.replace(original_limits, pool_size=1, pool_max_size=1)
+    pool._schedule_refill()  # its one ready kernel, as a host starting with this inventory has
     try:
         checks, figures, facts = await gpucheck.run_check(kernel_host, smi=None, baseline=None, budget_s=240)
         yield {c.name: c for c in checks}, figures, facts, [len(d.holders) for d in pool.gpus.devices]
@@ -333,3 +334,36 @@ def test_on_the_cpu_a_restart_brings_a_new_kernel_and_the_check_ends_every_kerne
     assert not [owner for owner in kernel_host.sessions if owner.startswith("gpucheck-")]
     assert holders_after == [min(1, holders_after[0])]  # at most the pool's one ready kernel
     json.dumps(verdict.report(list(checks.values()), {}, figures, 1.0))  # the report holds every figure
+
+
+class CardWithoutSlices(smi.Smi):
+    """nvidia-smi as a card whose memory is all in use: the command's host finds no slot."""
+
+    def answers(self) -> bool:
+        return True
+
+    def report(self) -> str:
+        return REPORT
+
+    def used_mb(self) -> list[int]:
+        return [500]
+
+    def pids(self) -> dict[int, int]:
+        return {}
+
+
+@pytest.mark.slow
+def test_the_command_runs_its_own_host_to_the_end_and_exits_non_zero_when_no_kernel_gets_a_slice(
+    monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setattr(command, "Smi", CardWithoutSlices)
+    monkeypatch.setattr(gpu, "_query_nvidia_smi", list)  # the host's inventory: no device, even on a GPU machine
+    with pytest.raises(CommandError, match="GPU check failed"):
+        call_command("gpucheck", report=str(tmp_path / "r.json"), budget=120)
+    report = json.loads((tmp_path / "r.json").read_text())
+    outcomes = {c["name"]: (c["outcome"], c["detail"]) for c in report["checks"]}
+    assert outcomes["each kernel sees only its own GPU"] == (FAIL, "no kernel got a GPU slice")
+    fill = outcomes["the card fills, and one more kernel runs on the CPU saying why"]
+    assert fill[0] == FAIL and "this server has no GPU" in fill[1]
+    assert report["gpu"]["driver_version"] == "550.54.15" and report["figures"]["baseline_used_mb"] == [500]
+    assert "GPU check FAILED" in capsys.readouterr().out
