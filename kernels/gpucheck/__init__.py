@@ -53,6 +53,8 @@ async def run_check(
             await _with_kernels(host, smi, figures, checks, sessions)
     except TimeoutError:
         checks.append(Check("finishes in time", FAIL, f"stopped after {budget_s:g} s"))
+    except Exception as exc:  # a step that broke is a failure the report must still show
+        checks.append(Check("runs to the end", FAIL, f"{type(exc).__name__}: {exc}"[:500]))
     finally:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(60):

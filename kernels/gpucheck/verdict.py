@@ -137,8 +137,10 @@ def judge_memory(restart: dict | None, baseline: list[int] | None, ended: list[i
     """A restarted kernel's process leaves the GPU and memory does not grow; once every kernel
     of the check has ended, each device's used memory is back where it was."""
     name = "memory returns to the GPU on restart and end"
-    if restart is None or baseline is None or ended is None:
+    if baseline is None or ended is None:
         return Check(name, FAIL, "nvidia-smi gave no used memory to compare")
+    if restart is None:
+        return Check(name, FAIL, "no kernel on a slice was restarted")
     problems = []
     if restart["old_pid_seen_after"]:
         problems.append(f"the restarted kernel (pid {restart['old_pid']}) still holds GPU memory")

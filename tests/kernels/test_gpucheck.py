@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -182,8 +183,26 @@ def test_memory_kept_by_an_ended_kernel_fails(restart, ended, said):
     assert check.outcome == FAIL and said in check.detail
 
 
-def test_memory_unmeasured_fails_rather_than_passes():
-    assert verdict.judge_memory(None, None, None).outcome == FAIL
+def test_memory_unmeasured_or_no_restart_fails_rather_than_passes():
+    assert verdict.judge_memory(restart_figures(), None, None).outcome == FAIL
+    assert verdict.judge_memory(None, [500], [500]).detail == "no kernel on a slice was restarted"
+
+
+async def test_a_step_that_breaks_is_a_failure_in_the_report_and_the_check_still_ends(monkeypatch):
+    async def broken(host, most):
+        raise RuntimeError("the fork server is gone")
+
+    host = SimpleNamespace(pool=SimpleNamespace(gpus=GpuInventory([], 64)), limits=SimpleNamespace(capacity=8))
+    monkeypatch.setattr(gpucheck.steps, "fill", broken)
+    ended = []
+
+    async def stop_host():
+        ended.append(True)
+
+    checks, figures, _ = await gpucheck.run_check(host, smi=None, baseline=None, stop_host=stop_host)
+    assert Check("runs to the end", FAIL, "RuntimeError: the fork server is gone") in checks
+    assert ended == [True] and verdict.failed(checks)
+    assert figures["inventory"] == {"slice_mb": 64, "devices": []}
 
 
 # --- nvidia-smi's output --------------------------------------------------------------------
