@@ -72,9 +72,8 @@ async def _with_kernels(host, smi: Smi | None, figures: dict, checks: list[Check
     slots = sum(device.slots for device in host.pool.gpus.devices)
     room = host.limits.capacity - 1  # the pool keeps a kernel ready beside the sessions
     since = time.monotonic()
-    placed, overflow = await steps.fill(host, most=min(slots + 1, room))
+    placed, overflow = await steps.fill(host, min(slots + 1, room), sessions)
     since = _lap(figures, "fill", since)
-    sessions += [*placed, *([overflow] if overflow else [])]
     figures["placement"] = steps.placement(host, sessions)
     figures["filled"] = {"holders": steps.holders(host), "used_mb": smi.used_mb() if smi else None}
     overflow_status = steps.device_status(overflow.status) if overflow else None

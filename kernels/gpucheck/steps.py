@@ -67,13 +67,15 @@ def expected_nodes(device: Device | None) -> list[str]:
     return sorted(n for n in (*device.nodes, *CONTROL_NODES) if os.path.exists(n))
 
 
-async def fill(host, most: int) -> tuple[list[Session], Session | None]:
-    """Sessions opened one by one until one's kernel gets no slice (the overflow), at most `most`.
-    Returns the sessions holding slices, and the overflow."""
+async def fill(host, most: int, opened: list[Session]) -> tuple[list[Session], Session | None]:
+    """Sessions opened one by one until one's kernel gets no slice (the overflow), at most `most`,
+    each added to `opened` at once (to be closed however the check ends). Returns the sessions
+    holding slices, and the overflow."""
     placed: list[Session] = []
     for number in range(most):
         await ready_kernel(host)
         session = Session(host, f"s{number}")
+        opened.append(session)
         await session.attach()
         if device_of(host, session) is None:
             return placed, session

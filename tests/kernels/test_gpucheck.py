@@ -189,7 +189,7 @@ def test_memory_unmeasured_or_no_restart_fails_rather_than_passes():
 
 
 async def test_a_step_that_breaks_is_a_failure_in_the_report_and_the_check_still_ends(monkeypatch):
-    async def broken(host, most):
+    async def broken(host, most, opened):
         raise RuntimeError("the fork server is gone")
 
     host = SimpleNamespace(pool=SimpleNamespace(gpus=GpuInventory([], 64)), limits=SimpleNamespace(capacity=8))
