@@ -1,14 +1,16 @@
 # Two commands do everything on a fresh machine:
 #   make serve   set up .venv, migrate, serve on http://$(HOST):$(PORT)
 #   make test    the same set-up, then lint, type checks (mypy) and the whole test suite
+#   make gpu-check   on a GPU host: prove the shared-GPU path with real kernels (gpu-check.json)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+GPU_CHECK_ARGS ?=
 
-.PHONY: serve test lint format setup system-packages serve-packages migrate clean bench
+.PHONY: serve test lint format setup system-packages serve-packages migrate clean bench gpu-check
 
 # uvicorn believes X-Forwarded-For/-Proto only from TRUSTED_PROXIES (the same variable the site reads).
 serve: migrate serve-packages
@@ -26,6 +28,11 @@ lint: setup
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The same set-up as serve, then kernels/gpucheck with the real inventory and sandbox: prints a
+# summary, writes gpu-check.json, exits non-zero on a failure; without a GPU, one line and 0.
+gpu-check: setup serve-packages
+	$(BIN)/python manage.py gpucheck $(GPU_CHECK_ARGS)
 
 migrate: setup
 	$(BIN)/python manage.py migrate --noinput
