@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from kernels.classreport import students_group, teacher_group
 
-from . import membership, seats
+from . import membership, seats, warm
 from .models import Classroom, Seat
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def close(classroom: Classroom) -> None:
     classroom.checks, classroom.student_code = {}, ""
     classroom.save(update_fields=["closed_at", "checks", "student_code"])
     seats.mark_closed(classroom.code)
+    warm.hold(classroom.code, 0, 0)
     cache.delete(membership.CHECKS_KEY.format(code=classroom.code))
     _tell(students_group(classroom.code), {"type": "class.closed", "code": classroom.code})
     _tell(teacher_group(classroom.code), {"type": "class.closed", "code": classroom.code})

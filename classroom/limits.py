@@ -24,6 +24,9 @@ class ClassLimits:
     """Code a teacher may push to a class per minute."""
     max_starting_code_bytes: int = 64 * 1024
     """The lesson's starting code, checks included."""
+    warm_minutes: float = 30.0
+    """A kernel per seat is kept ready this long after a class opens (or until it closes), for its
+    students only, within the host's capacity."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

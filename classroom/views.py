@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from kernels import asking, bus
 from playground import clients, edge, examples
 
-from . import closing, codes, lesson, seats
+from . import closing, codes, lesson, seats, warm
 from .apps import class_limits
 from .forms import JoinForm, OpenClassForm
 from .models import Classroom, Seat
@@ -62,6 +62,7 @@ def _open(request: HttpRequest, data: dict, parsed: lesson.Lesson) -> HttpRespon
         data["name"], parsed.student_code, parsed.checks, data["seats"], class_limits().hours
     )
     _remember_teacher(request, classroom.code, key)
+    warm.hold(classroom.code, classroom.seats, class_limits().warm_minutes * 60)
     return HttpResponseRedirect(reverse("class-teach", args=[classroom.code]))
 
 

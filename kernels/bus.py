@@ -34,11 +34,15 @@ ASSIST = Message("kernel.assist", {**_TO_HOST, "client": _CLIENT, "request": OBJ
 FILES = Message("kernel.files", {**_TO_HOST, "request": OBJECT})
 # The session's record (record.py), answered on `reply` with a `record` message; never starts a kernel.
 RECORD = Message("kernel.record", _TO_HOST)
+# Keep `count` kernels ready for a class's students (`owner`: "class:<code>") for `seconds`; 0: release
+# them (kernels/reservations.py). Fire and forget: no answer.
+RESERVE = Message("kernel.reserve", {"owner": TEXT, "count": Field((int,)), "seconds": Field((int, float))})
 # A class student's summary (classreport.py), answered on `reply` with a `summary`; never starts a kernel.
 SUMMARY = Message("kernel.summary", _TO_HOST)
 # host -> consumer: protocol JSON texts, in order, each with its type beside it (texts_event).
 MESSAGE = Message("kernel.message", {"texts": Field((list,)), "kinds": Field((list,))})
-TO_HOST = {m.type: m for m in (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD, SUMMARY)}
+_REQUESTS = (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD, SUMMARY, RESERVE)
+TO_HOST = {m.type: m for m in _REQUESTS}
 
 PRESENT_EVERY_S = 20.0
 

@@ -98,6 +98,11 @@ class KernelHost:
             record = session.record.as_json() if session is not None else {"runs": [], "dropped": 0}
             await self.reply(message["reply"], "record", json.dumps(messages.RECORD(**record)))
             return
+        if kind == bus.RESERVE.type:  # a class opened (or closed): kernels held ready for it
+            count, seconds = message.get("count"), message.get("seconds")
+            if isinstance(count, int) and isinstance(seconds, int | float):
+                self.pool.reserve(owner, max(0, count), float(seconds))
+            return
         if kind == bus.SUMMARY.type:  # a teacher's view asks how a student is doing
             await self._summary(owner, message["reply"])
             return
@@ -173,7 +178,7 @@ class KernelHost:
         if isinstance(victim, str):
             metrics.refused("client_kernels")
             return victim
-        if victim is None and not self.pool.has_room():
+        if victim is None and not self.pool.has_room(session.reserved_for):
             candidates = admission.evictable(self.sessions.values(), session)
             victim = candidates[0] if candidates else None
         if victim is not None:

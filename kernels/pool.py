@@ -34,6 +34,7 @@ from .forkserver import ForkServer
 from .gpu import GpuInventory
 from .limits import Limits
 from .process import KernelProcess
+from .reservations import Reservations
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class KernelPool:
         self._last_handout = float("-inf")
         self._trim: asyncio.TimerHandle | None = None
         self._names = itertools.count(1)
+        self.reservations = Reservations()  # ready kernels held for a class (reservations.py)
         self.cgroups = Cgroups()
         self.gpus = GpuInventory.discover(sandbox_settings.simulated_gpus, limits.gpu_memory_mb)
         self.forkserver = ForkServer(
@@ -104,23 +106,36 @@ class KernelPool:
         while self._handed_out and now - self._handed_out[0][0] > DEMAND_MEMORY_S:
             self._handed_out.popleft()
         burst = max((count for _, count in self._handed_out), default=0)
-        return max(self._limits.pool_size, min(burst, self._limits.pool_max_size))
+        return max(self._limits.pool_size, min(burst, self._limits.pool_max_size)) + self.reservations.held()
 
-    def has_room(self) -> bool:
-        """Whether a newcomer can get a kernel without evicting one (those queued before it counted)."""
+    def reserve(self, tag: str, count: int, seconds: float) -> None:
+        """Keep `count` more kernels ready for `tag`'s newcomers alone, for `seconds` (reservations.py)."""
+        self.reservations.hold(tag, min(count, self.capacity), seconds)
+        expiry = self.reservations.next_expiry_s()
+        if expiry is not None:  # then the surplus is given back
+            asyncio.get_running_loop().call_later(expiry + 1, self._schedule_refill)
+        self._schedule_refill()
+
+    def has_room(self, reserved_for: str | None = None) -> bool:
+        """Whether a newcomer (of class `reserved_for`) can get a kernel without evicting one (those
+        queued before it counted, and kernels held for other classes left to them)."""
         unstarted = max(0, len(self._waiting) - len(self._starts))
-        return any(p.exitcode is None for p in self._ready) or self._occupied() + unstarted < self.capacity
+        ready = sum(1 for p in self._ready if p.exitcode is None)
+        held = self.reservations.held_for_others(reserved_for)
+        return ready > held or self._occupied() + unstarted + max(0, held - ready) < self.capacity
 
     async def start(self) -> None:
         await self.forkserver.start()
         self._schedule_refill()
 
-    async def acquire(self) -> KernelProcess:
-        """A ready kernel: from the pool when one is waiting, else the next one started."""
+    async def acquire(self, reserved_for: str | None = None) -> KernelProcess:
+        """A ready kernel: from the pool when one is waiting (and not held for another class than
+        `reserved_for`), else the next one started."""
         self._note_handout()
-        process = self._take_ready()
+        process = self._take_ready(reserved_for)
         if process is None:
             process = await self._wait_for_start()
+        self.reservations.taken(reserved_for)
         self._schedule_refill()
         return process
 
@@ -146,13 +161,13 @@ class KernelPool:
             self._trim.cancel()  # when the memory of this burst expires, give its surplus back
         self._trim = asyncio.get_running_loop().call_later(DEMAND_MEMORY_S + 1, self._schedule_refill)
 
-    def _take_ready(self) -> KernelProcess | None:
-        while self._ready:
-            process = self._ready.pop()
-            if process.exitcode is None:
-                self._in_use(process)
-                return process
-        return None
+    def _take_ready(self, reserved_for: str | None) -> KernelProcess | None:
+        self._ready = [p for p in self._ready if p.exitcode is None]
+        if len(self._ready) <= self.reservations.held_for_others(reserved_for):
+            return None
+        process = self._ready.pop()
+        self._in_use(process)
+        return process
 
     def _in_use(self, process: KernelProcess) -> None:
         if self._ahead.pop(process.name, None) is not None and process.cgroup is not None:

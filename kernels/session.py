@@ -105,6 +105,11 @@ class KernelSession:
         return messages.STATUS(state=self.state, reason=self.reason, kernel=kernel, queued=len(self._queue))
 
     @property
+    def reserved_for(self) -> str | None:
+        """Whose ready kernels this session may take: its class's (bus.RESERVE), when it is in one."""
+        return f"class:{self.report.tag.code}" if self.report is not None else None  # classroom/warm.py
+
+    @property
     def report(self) -> ClassReport | None:
         """The session's class, told of its runs and state (classreport.py); None outside a class."""
         return self.delivery.report
@@ -238,7 +243,7 @@ class KernelSession:
             refusal = await self._admit(self)
             if refusal:
                 raise RuntimeError(refusal)
-            process = await self._pool.acquire()
+            process = await self._pool.acquire(self.reserved_for)
         except Exception as exc:
             self._starting = False
             reason = f"no kernel could be started: {exc}"
