@@ -5,9 +5,10 @@ In a session: `datasets.names()` lists them; `datasets.load("diabetes")` returns
 regression, int64 class labels for classification), split reproducibly by `seed`.
 `datasets.describe("moons")` says what one holds.
 
-Kernels have no network, so `keras.datasets.*.load_data()` and `sklearn.datasets.fetch_*()`
-would fail deep inside a download; `block_downloads()` makes them fail at once with a message
-that points here.
+Kernels have no network, so `sklearn.datasets.fetch_*()` would fail deep inside a download;
+`block_downloads()` makes them fail at once with a message that points here. Keras's datasets
+load from the operator's folder where it holds them, and fail the same way where it does not
+(kerascache.py).
 """
 
 from __future__ import annotations
@@ -120,20 +121,8 @@ _LOADERS: dict[str, Callable] = {
 
 
 def block_downloads() -> None:
-    """Make every dataset download fail at once, saying what to use instead (called at start)."""
-    import importlib
-
-    import keras
-
-    for dataset in (m for m in dir(keras.datasets) if not m.startswith("_")):
-        blocked = _refusal(f"keras.datasets.{dataset}.load_data()")
-        for module_name in (f"keras.datasets.{dataset}", f"keras.src.datasets.{dataset}"):
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            if hasattr(module, "load_data"):
-                vars(module)["load_data"] = blocked
+    """Make scikit-learn's downloads fail at once, saying what to use instead (called at start;
+    Keras's are kerascache.py's)."""
     try:
         from sklearn import datasets as bundled
     except ImportError:

@@ -28,6 +28,7 @@ from . import (
     devices,
     figures,
     files,
+    kerascache,
     lossbench,
     namespace,
     progress,
@@ -77,6 +78,7 @@ class Kernel:
         self._fresh_start = tfconfig.FreshStart(config.get("gpu"))  # tf.config calls before any op
         tfconfig.install(self._fresh_start)
         datasets.block_downloads()
+        kerascache.configure(provided=bool(config.get("keras_datasets")))
         files.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
