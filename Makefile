@@ -57,6 +57,13 @@ messages: setup
 	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=static --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
+.PHONY: datasets
+# Keras's datasets for kernels, which have no internet: Keras downloads them into the folder
+# PLAYGROUND_DATASETS_DIR names (run where there is internet; kernel_runtime/kerascache.py).
+datasets: setup
+	@test -n "$(PLAYGROUND_DATASETS_DIR)" || { echo "set PLAYGROUND_DATASETS_DIR to the folder to fill" >&2; exit 1; }
+	$(BIN)/python -m kernel_runtime.kerascache "$(PLAYGROUND_DATASETS_DIR)"
+
 setup: $(VENV)/.installed
 
 # Debian packages: bubblewrap and libseccomp2 confine the kernels (serve and test); Chromium

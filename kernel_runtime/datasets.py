@@ -1,13 +1,15 @@
 """Small datasets that need no internet: scikit-learn's bundled ones and a few generators.
 
-In a session: `datasets.names()` lists them; `datasets.load("diabetes")` returns
+In a session: `datasets.names()` lists them (and a CSV, TSV, .npz or .npy of your own loads
+the same way: owndata.py); `datasets.load("diabetes")` returns
 `(X_train, y_train, X_val, y_val)` as NumPy arrays (features float32; targets float32 for
 regression, int64 class labels for classification), split reproducibly by `seed`.
 `datasets.describe("moons")` says what one holds.
 
-Kernels have no network, so `keras.datasets.*.load_data()` and `sklearn.datasets.fetch_*()`
-would fail deep inside a download; `block_downloads()` makes them fail at once with a message
-that points here.
+Kernels have no network, so `sklearn.datasets.fetch_*()` would fail deep inside a download;
+`block_downloads()` makes them fail at once with a message that points here. Keras's datasets
+load from the operator's folder where it holds them, and fail the same way where it does not
+(kerascache.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from . import owndata
 
 # name -> (task, description); the loaders below produce (X, y)
 _CATALOGUE: dict[str, tuple[str, str]] = {
@@ -42,19 +46,31 @@ def names() -> list[str]:
     return list(_CATALOGUE)
 
 
-def describe(name: str) -> str:
+def describe(name: str, target: str | int | None = None) -> str | owndata.Description:
+    """What a bundled set holds; for a file of yours (owndata.py), its rows, columns and target."""
+    if owndata.is_data_file(name):
+        return owndata.describe(name, target)
     task, text = _CATALOGUE[_checked(name)]
     return f"{name} ({task}): {text}"
 
 
 def load(
-    name: str, validation: float = 0.2, seed: int = 0, n: int = 1000, noise: float = 0.1
+    name: str,
+    validation: float = 0.2,
+    seed: int = 0,
+    n: int = 1000,
+    noise: float = 0.1,
+    target: str | int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(X_train, y_train, X_val, y_val); `n` and `noise` apply to the generated datasets."""
+    """(X_train, y_train, X_val, y_val); `n` and `noise` apply to the generated datasets, `target`
+    to a file of yours (a .csv, .tsv, .npz or .npy in the scratch folder: owndata.py)."""
     if not 0 <= validation < 1:
         raise ValueError(f"validation is the share kept for validation, from 0 to below 1; got {validation!r}")
     rng = np.random.default_rng(seed)
-    X, y = _LOADERS[_checked(name)](rng, int(n), float(noise))
+    if owndata.is_data_file(name):
+        X, y = owndata.features_and_labels(name, target)
+    else:
+        X, y = _LOADERS[_checked(name)](rng, int(n), float(noise))
     order = rng.permutation(len(X))
     cut = len(X) - round(len(X) * validation)
     train, val = order[:cut], order[cut:]
@@ -120,20 +136,8 @@ _LOADERS: dict[str, Callable] = {
 
 
 def block_downloads() -> None:
-    """Make every dataset download fail at once, saying what to use instead (called at start)."""
-    import importlib
-
-    import keras
-
-    for dataset in (m for m in dir(keras.datasets) if not m.startswith("_")):
-        blocked = _refusal(f"keras.datasets.{dataset}.load_data()")
-        for module_name in (f"keras.datasets.{dataset}", f"keras.src.datasets.{dataset}"):
-            try:
-                module = importlib.import_module(module_name)
-            except ImportError:
-                continue
-            if hasattr(module, "load_data"):
-                vars(module)["load_data"] = blocked
+    """Make scikit-learn's downloads fail at once, saying what to use instead (called at start;
+    Keras's are kerascache.py's)."""
     try:
         from sklearn import datasets as bundled
     except ImportError:

@@ -54,6 +54,11 @@ def configure(folder: str) -> None:
     _folder = folder
 
 
+def folder() -> str:
+    """The session's scratch folder (where uploads land)."""
+    return _folder
+
+
 def handle(message: dict) -> dict:
     """One host request -> its reply (always carrying the request's `ref`)."""
     ref = message.get("ref")

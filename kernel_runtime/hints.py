@@ -19,6 +19,8 @@ import difflib
 import keyword
 import re
 
+from . import compiling
+
 # TensorFlow's C++ names for dtypes, as they appear in op error messages.
 _TF_DTYPES = {"float": "float32", "double": "float64", "half": "float16"}
 _DTYPE_MIX = [
@@ -181,7 +183,7 @@ def _op_name(message: str) -> str | None:
 
 def _parse(line: str) -> ast.AST | None:
     try:
-        return ast.parse(line.strip())
+        return compiling.syntax_tree(line.strip())
     except SyntaxError:
         return None
 

@@ -74,6 +74,21 @@ def _mount_private_filesystems(config: dict) -> None:
     _private_proc_files(config.get("memory_bytes"))
     for target in (SCRATCH, "/tmp"):
         _mount("tmpfs", target, "tmpfs", TMPFS_FLAGS, owned)
+    _mount_keras_datasets(config.get("keras_datasets"), uid)
+
+
+def _mount_keras_datasets(source: str | None, uid: int) -> None:
+    """The operator's Keras datasets, read-only where Keras looks (~/.keras/datasets; kerascache.py).
+    ~/.keras itself is the kernel's: Keras writes its keras.json there, and falls back to /tmp if
+    it may not write."""
+    if not source:
+        return
+    keras_home = f"{SCRATCH}/.keras"
+    os.mkdir(keras_home, 0o700)
+    os.chown(keras_home, uid, uid)
+    os.mkdir(f"{keras_home}/datasets", 0o755)
+    _mount(source, f"{keras_home}/datasets", None, MS_BIND | MS_REC)
+    _mount(None, f"{keras_home}/datasets", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
 def _private_dev(shm_options: str, devices: list[str]) -> None:

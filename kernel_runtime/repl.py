@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from types import TracebackType
 
-from . import hints, protocol, render
+from . import compiling, hints, protocol, render
 
 FILENAME_PREFIX = "<snippet-"
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -32,6 +32,7 @@ class Interpreter:
         self._send = send
         self._caps = caps
         self._count = 0
+        self._compiler = compiling.Compiler()  # never compile() here: it would pass on this module's futures
 
     def run(self, request_id: str, code: str, in_user_code: Callable[[bool], None]) -> bool:
         """Run one snippet; returns True when it ran to the end without an exception."""
@@ -39,7 +40,7 @@ class Interpreter:
         filename = f"{FILENAME_PREFIX}{self._count}>"
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         try:
-            tree = ast.parse(code, filename, "exec")
+            tree = self._compiler.parse(code, filename)
         except SyntaxError as exc:
             self._send_error(request_id, exc, exc.lineno, [])
             linecache.cache.pop(filename, None)
@@ -73,8 +74,8 @@ class Interpreter:
 
     def _run_statement(self, node: ast.stmt, filename: str) -> object:
         if isinstance(node, ast.Expr):
-            return eval(compile(ast.Expression(node.value), filename, "eval"), self.namespace)
-        exec(compile(ast.Module([node], type_ignores=[]), filename, "exec"), self.namespace)
+            return eval(self._compiler.expression(node, filename), self.namespace)
+        exec(self._compiler.statement(node, filename), self.namespace)
         return None
 
     def _report(self, request_id: str, exc: BaseException, filename: str, node: ast.stmt) -> None:

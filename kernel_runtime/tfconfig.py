@@ -1,32 +1,36 @@
-"""A warm kernel that TensorFlow's configuration calls still find as fresh as a new process.
+"""A warm kernel that TensorFlow's configuration calls find as fresh as a new process until the
+session's code has used a device.
 
 A pooled kernel has run one op before anyone asks (worker._warm_up), so that a visitor's first
 result is quick; but running an op initialises TensorFlow's context, after which the devices
 and thread pools are fixed: `tf.config.set_visible_devices`, `set_logical_device_configuration`
 (`experimental.set_virtual_device_configuration`), `experimental.set_memory_growth` and
 `threading.set_intra_op/inter_op_parallelism_threads` raise RuntimeError. In a new Python
-process or a new Jupyter kernel they work as a notebook's first statements (TensorFlow's guide
-`random_numbers.ipynb` starts so).
+process they work until the first op (TensorFlow's guide `random_numbers.ipynb` starts so,
+often after `tf.keras.utils.set_random_seed(42)` in a run of its own).
 
-So when a kernel's first run calls one of them, the kernel first puts TensorFlow's context back
-as it was before the warm-up op (`context._reset_context()`: a new, uninitialised context; no
-tensor of the user's exists yet, so none is left behind) and re-applies the host's GPU choice.
-The run then behaves exactly as in a new process: the configuration takes, and a configuration
-call after an op of the same run fails as it would there. Every other session keeps the warm
-context: the reset costs about one first op (~10-20 ms) and only such sessions pay it. A
-configuration call in a later run, after the session's ops, cannot work in any process; its
-error then says why and what to do. On a GPU host the re-applied memory cap is a virtual device
-configuration, so `set_memory_growth` is refused there as TensorFlow refuses it beside one.
+So each setter is wrapped: when it refuses because the context is initialised and the only op
+that ever ran in this kernel is the warm-up's, the kernel puts the context back as it was before
+that op (`context._reset_context()`: a new, uninitialised context; no tensor of the user's
+exists, so none is left behind), carries over what the session set on the old one that needs
+no device (the global seed, placement and optimizer options), re-applies the host's GPU choice
+and calls the setter again. After that the context is the session's own and TensorFlow's
+own rule applies exactly, as in a new process. Whether the session used a device is read
+from TensorFlow's tensor-id counter (`ops.uid()`, which every tensor an op makes or takes
+advances): untouched since the warm-up means no op ran. Only such sessions pay the reset (about
+one first op, ~10-20 ms); every other one keeps the warm context. When a device was used, the
+setter's error says why and what to do. On a GPU host the re-applied memory cap is a virtual
+device configuration, so `set_memory_growth` is refused there as TensorFlow refuses it beside one.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 
 import tensorflow as tf
 from tensorflow.python.eager import context
+from tensorflow.python.framework import ops
 
 from . import devices
 
@@ -40,43 +44,77 @@ SETTERS = (
     (tf.config.threading, "set_intra_op_parallelism_threads"),
     (tf.config.threading, "set_inter_op_parallelism_threads"),
 )
-_CALLS = re.compile(r"\b(?:" + "|".join(sorted({name for _, name in SETTERS})) + r")\b")
 ADVICE = (
     "In the playground, TensorFlow's devices and threads can be configured only before the "
-    "session's first TensorFlow operation, as in a new Python process: make these lines the "
-    "first run of a session (Restart, then run them first)."
+    "session's first TensorFlow operation, as in a new Python process: this session has run one "
+    "already, so run these lines before any other TensorFlow operation (Restart, then run them first)."
+)
+
+
+# What a session may set on the context without a device, kept across the reset.
+_CARRIED = (
+    "_seed",
+    "_rng",
+    "_soft_device_placement",
+    "_log_device_placement",
+    "_device_policy",
+    "_mirroring_policy",
+    "_optimizer_jit",
+    "_optimizer_experimental_options",
+    "_operation_timeout_in_ms",
+    "_enable_mlir_graph_optimization",
 )
 
 
 class FreshStart:
-    """Gives a kernel's first run a fresh TensorFlow context when it configures TensorFlow."""
+    """Knows whether the session has used a device, and gives it a fresh context while it has not."""
 
     def __init__(self, gpu: dict | None):
         self._gpu = gpu
-        self._first_run = True
+        self._last_uid: int | None = None
+        self._own_context = False  # after a reset: TensorFlow's own rule holds from then on
 
-    def before_run(self, code: str) -> bool:
-        """Called before each run's code; True when it reset TensorFlow's context for it."""
-        first, self._first_run = self._first_run, False
-        if not (first and configures_tensorflow(code)):
+    def ready(self) -> None:
+        """Called once the kernel's warm-up ran: every tensor made from now on is the session's."""
+        self._last_uid = ops.uid()
+
+    def reset_if_unused(self) -> bool:
+        """A fresh context for a setter that found the warm one initialised; False when the
+        session used a device (or the context is already its own, and TensorFlow is right)."""
+        if self._own_context or self._last_uid is None or self._tensors_made():
             return False
         try:
+            old = context.context()
             context._reset_context()
+            _carry(old, context.context())
             devices.configure(self._gpu)
-        except Exception:  # a TensorFlow without this private call: the run gets the explained error
+        except Exception:  # a TensorFlow without these private parts: the setter's explained error
             return False
+        self._own_context = True
         return True
 
+    def _tensors_made(self) -> bool:
+        now = ops.uid()  # (asking advances the counter by one itself)
+        made = self._last_uid is None or now != self._last_uid + 1
+        self._last_uid = None if made else now  # once made, for good
+        return made
 
-def configures_tensorflow(code: str) -> bool:
-    """Whether `code` names one of the setters (a name in a comment or string counts too: a
-    needless reset costs one first op, a missed one a RuntimeError)."""
-    return _CALLS.search(code) is not None
+
+def _carry(old: context.Context, new: context.Context) -> None:
+    for name in _CARRIED:
+        if name in vars(old):
+            setattr(new, name, vars(old)[name])
 
 
-def explain_errors() -> None:
-    """Wrap each setter so that its 'cannot be modified after initialization' error says why and
-    what to do in the playground; once per kernel (the wrappers mark themselves)."""
+_fresh: FreshStart | None = None  # the kernel's; the zygote never sets it
+
+
+def install(fresh: FreshStart) -> None:
+    """Wrap each setter so that it finds a fresh context while the session used no device, and
+    its 'cannot be modified after initialization' error says why and what to do otherwise; once
+    per kernel (the wrappers mark themselves)."""
+    global _fresh
+    _fresh = fresh
     for module, name in SETTERS:
         original = getattr(module, name)
         if not getattr(original, "_playground_explained", False):
@@ -89,8 +127,13 @@ def _explained(setter: Callable) -> Callable:
         try:
             return setter(*args, **kwargs)
         except RuntimeError as exc:
-            if "initializ" not in str(exc):  # only the too-late errors get the advice
+            if "initializ" not in str(exc):  # only the too-late errors are ours
                 raise
+            if _fresh is None or not _fresh.reset_if_unused():
+                raise RuntimeError(f"{exc}\n{ADVICE}") from None
+        try:
+            return setter(*args, **kwargs)
+        except RuntimeError as exc:
             raise RuntimeError(f"{exc}\n{ADVICE}") from None
 
     wrapper._playground_explained = True  # type: ignore[attr-defined]

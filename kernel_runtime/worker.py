@@ -28,6 +28,7 @@ from . import (
     devices,
     figures,
     files,
+    kerascache,
     lossbench,
     namespace,
     progress,
@@ -74,9 +75,10 @@ class Kernel:
             setattr(caps, name, value)
         self._capture = streams.OutputCapture(link.send, self.current_id, config.get("output_limit", 1 << 20))
         progress.install(link.send, self.current_id)
-        tfconfig.explain_errors()
-        self._fresh_start = tfconfig.FreshStart(config.get("gpu"))  # tf.config calls in a first run
+        self._fresh_start = tfconfig.FreshStart(config.get("gpu"))  # tf.config calls before any op
+        tfconfig.install(self._fresh_start)
         datasets.block_downloads()
+        kerascache.configure(provided=bool(config.get("keras_datasets")))
         files.configure(config["scratch"])
         # `keras` is tf.keras, the same Keras 3 plus the legacy backend functions (K.square, ...)
         # that lessons written for `from tensorflow import keras` use.
@@ -91,6 +93,7 @@ class Kernel:
         assist = (self._questions, link.send, lambda: self._interpreter.namespace)
         threading.Thread(target=serve_questions, args=assist, name="assistant", daemon=True).start()
         _warm_up(names, caps)
+        self._fresh_start.ready()  # the warm-up's op is the kernel's; any later one is the session's
         link.send(protocol.READY(info=kernel_info(config)))
 
     def _send_after_output(self, message: dict) -> None:
@@ -119,7 +122,6 @@ class Kernel:
         self._capture.start_run()
         if signal.getsignal(signal.SIGINT) != self._on_sigint:  # the previous snippet replaced it
             signal.signal(signal.SIGINT, self._on_sigint)
-        self._fresh_start.before_run(str(request.get("code", "")))
         ok = self._interpreter.run(request_id, str(request.get("code", "")), self._set_in_user_code)
         figures.flush(self._link.send, request_id)  # plots show at the end of the run, as in a notebook
         self._capture.drain()

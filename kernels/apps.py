@@ -25,6 +25,7 @@ class KernelsConfig(AppConfig):
             enabled=env_bool("PLAYGROUND_SANDBOX", True),
             kernel_uids=env_str("PLAYGROUND_KERNEL_UIDS", SandboxSettings.kernel_uids),  # one uid per kernel
             simulated_gpus=env_str("PLAYGROUND_SIMULATED_GPUS", ""),
+            datasets_dir=env_str("PLAYGROUND_DATASETS_DIR", ""),
         )
 
 

@@ -32,6 +32,7 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent / RUNTIME_PACKAGE
 SANDBOX_CODE_DIR = "/opt/playground"  # the sandbox sees RUNTIME_DIR in it, read-only
 SANDBOX_VENV = "/opt/venv"  # where the sandbox sees the project's virtualenv
 SCRATCH = "/scratch"  # a kernel's scratch folder, inside the sandbox
+SANDBOX_DATASETS = "/opt/datasets"  # the operator's Keras datasets, read-only; each kernel binds it into ~/.keras
 
 # Variables a kernel gets; nothing else from the server's environment is passed on.
 BASE_ENV = {
@@ -61,9 +62,14 @@ class SandboxSettings:
     enabled: bool = True
     kernel_uids: str = uids.DEFAULT_RANGE  # PLAYGROUND_KERNEL_UIDS: one uid per kernel (uids.py)
     simulated_gpus: str = ""  # a device inventory for machines without a GPU (see gpu.py)
+    datasets_dir: str = ""  # PLAYGROUND_DATASETS_DIR: files in Keras's cache formats (kernel_runtime/kerascache.py)
 
     def __post_init__(self) -> None:
         uids.parse_range(self.kernel_uids)  # a malformed range stops the server at start
+        if self.datasets_dir and not (os.path.isabs(self.datasets_dir) and os.path.isdir(self.datasets_dir)):
+            raise ValueError(
+                f"PLAYGROUND_DATASETS_DIR must name an existing folder by its full path: {self.datasets_dir!r}"
+            )
 
     @property
     def uid_range(self) -> range:
@@ -84,6 +90,7 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
         log.warning("PLAYGROUND_SANDBOX is off: kernels run unconfined, with the server's privileges")
         # The project is importable too: an unconfined kernel can read it anyway.
         path = str(RUNTIME_DIR.parent)
+        _link_keras_datasets(work_dir, settings.datasets_dir)
         env = {**BASE_ENV, "HOME": str(work_dir), "TMPDIR": str(work_dir), "PYTHONPATH": path}
         return Launch(argv=[sys.executable, *command], env=env, cwd=str(work_dir))
     bwrap = shutil.which("bwrap")
@@ -93,13 +100,40 @@ def fork_server_launch(control_fd: int, work_dir: Path, settings: SandboxSetting
             "or set PLAYGROUND_SANDBOX=0 to run kernels without isolation (unsafe)"
         )
     env = {**BASE_ENV, "HOME": SCRATCH, "TMPDIR": SCRATCH, "PYTHONPATH": SANDBOX_CODE_DIR}
-    argv = [bwrap, *_namespaces(), *_filesystem(), *_environment(env), "--chdir", "/", _sandbox_python(), *command]
+    argv = [
+        bwrap,
+        *_namespaces(),
+        *_filesystem(settings),
+        *_environment(env),
+        "--chdir",
+        "/",
+        _sandbox_python(),
+        *command,
+    ]
     return Launch(argv=argv, env={}, cwd="/")
 
 
 def kernel_config(settings: SandboxSettings, scratch: str, scratch_bytes: int, uid: int) -> dict:
     """What the forked child needs to isolate itself (kernel_runtime/isolate.py); `uid` is its own."""
-    return {"sandbox": settings.enabled, "uid": uid, "scratch": scratch, "scratch_bytes": scratch_bytes}
+    datasets = (SANDBOX_DATASETS if settings.enabled else settings.datasets_dir) if settings.datasets_dir else None
+    return {
+        "sandbox": settings.enabled,
+        "uid": uid,
+        "scratch": scratch,
+        "scratch_bytes": scratch_bytes,
+        "keras_datasets": datasets,  # where the kernel finds the operator's Keras datasets, if anywhere
+    }
+
+
+def _link_keras_datasets(work_dir: Path, datasets_dir: str) -> None:
+    """Unconfined, Keras looks in the fork server's ~/.keras/datasets (its HOME is `work_dir`):
+    a link to the operator's folder (not read-only: unconfined code has the server's rights)."""
+    if not datasets_dir:
+        return
+    link = work_dir / ".keras" / "datasets"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink() and not link.exists():
+        link.symlink_to(datasets_dir, target_is_directory=True)
 
 
 def kill_kernel(pid: int) -> None:
@@ -130,7 +164,7 @@ def _namespaces() -> list[str]:
     return args
 
 
-def _filesystem() -> list[str]:
+def _filesystem(settings: SandboxSettings) -> list[str]:
     # Mount points first: a later mount would hide binds made beneath it (a project in /tmp).
     args = ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--perms", "0755", "--dir", SCRATCH]
     args += ["--ro-bind", "/usr", "/usr"]
@@ -150,6 +184,8 @@ def _filesystem() -> list[str]:
         args += [*_parents(SANDBOX_VENV, made), "--ro-bind", sys.prefix, SANDBOX_VENV]
     inside = f"{SANDBOX_CODE_DIR}/{RUNTIME_PACKAGE}"
     args += [*_parents(inside, made), "--ro-bind", str(RUNTIME_DIR), inside]
+    if settings.datasets_dir:
+        args += [*_parents(SANDBOX_DATASETS, made), "--ro-bind", settings.datasets_dir, SANDBOX_DATASETS]
     # GPU hosts: the fork server holds every driver node (it never runs user code) so that each
     # kernel's private /dev can be given only its own GPU's nodes (kernel_runtime/isolate.py).
     for device in sorted(glob.glob("/dev/nvidia*")):

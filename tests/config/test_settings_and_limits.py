@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 
 from config import settings as site_settings
 from kernels.limits import Limits, env_name, limits_from_env
+from kernels.sandbox import SandboxSettings
 from tests.support import ROOT
 
 README = ROOT / "README.md"
@@ -73,3 +75,17 @@ def test_the_defaults_are_debug_off_sqlite_and_the_in_memory_layer(tmp_path):
     layer = "kernels.local_layer.LocalChannelLayer"
     assert out.stdout.split() == ["False", "django.db.backends.sqlite3", layer]
     assert (tmp_path / "secret_key").exists()
+
+
+def test_every_kernel_sandbox_setting_is_in_the_readme_settings_table():
+    source = (ROOT / "kernels" / "apps.py").read_text()
+    names = re.findall(r'env_\w+\("(PLAYGROUND_\w+)"', source)
+    assert "PLAYGROUND_DATASETS_DIR" in names
+    table = README.read_text().split("## Settings", 1)[1].split("\n## ", 1)[0]
+    assert [name for name in names if f"| `{name}` |" not in table] == []
+
+
+def test_a_datasets_folder_that_does_not_exist_stops_the_server_at_start(tmp_path):
+    with pytest.raises(ValueError, match="PLAYGROUND_DATASETS_DIR"):
+        SandboxSettings(datasets_dir=str(tmp_path / "missing"))
+    assert SandboxSettings(datasets_dir=str(tmp_path)).datasets_dir == str(tmp_path)
