@@ -27,7 +27,7 @@ class Class:
 
     def __init__(self) -> None:
         self.teacher = Client()
-        self.code = open_class(self.teacher)
+        self.code = open_class(self.teacher, seats=3)
         self.sockets: list[WebsocketCommunicator] = []
 
     async def watch(self) -> WebsocketCommunicator:
@@ -48,6 +48,7 @@ class Class:
     async def close(self) -> None:
         for socket in self.sockets:
             await socket.disconnect()
+        await sync_to_async(self.teacher.post)(f"/class/{self.code}/close")  # its held kernels go back
 
 
 async def receive(socket: WebsocketCommunicator, kind: str, where=lambda m: True, timeout: float = 30) -> dict:
