@@ -19,10 +19,12 @@ function ago(seconds) {
   return s < 60 ? t('ago_s', { n: s }) : t('ago_min', { n: Math.round(s / 60) });
 }
 
+/* Short: the error's kind, its first words and its line (the hint is in the class's group above). */
 function errorCell(error) {
   if (!error) return '';
+  const words = error.evalue.split('\n')[0];
   const where = error.line ? el('code', 'error-line', error.line) : '';
-  return el('div', 'last-error', el('strong', null, error.ename), ' ', error.evalue.split('\n')[0], where ? el('br') : '', where, renderHint(error.hint) || '');
+  return el('div', 'last-error', el('strong', null, error.ename), ' ', words.length > 90 ? words.slice(0, 90) + '…' : words, where ? el('br') : '', where);
 }
 
 function exerciseCell(result) {
@@ -55,7 +57,8 @@ function drawErrors(groups) {
   $('errors').replaceChildren(
     ...groups.map((g) => {
       const what = renderHint(g.hint) || el('p', 'hint-text', g.ename + ': ' + (g.evalue || '').split('\n')[0]);
-      const head = el('p', 'group-head', el('strong', null, t('group_count', { n: g.count })), ' ', g.line ? el('code', null, g.line) : '');
+      const count = t(g.count === 1 ? 'group_one' : 'group_count', { n: g.count });
+      const head = el('p', 'group-head', el('strong', null, count), ' ', g.line ? el('code', null, g.line) : '');
       const box = el('div', 'error-group', head, what, el('p', 'hint', g.names.join(', ')));
       return box;
     }),
