@@ -9,9 +9,13 @@ const RUN_DELAY_MS = 300; // a slider moved by held arrow keys runs once they st
 const REDRAW_DELAY_MS = 200; // typing in the editor
 const INPUT_TYPES = { slider: 'range', number: 'number', integer: 'number', boolean: 'checkbox', date: 'date' };
 let ids = 0;
+let made = null; // main.js may ask again before its first import resolves
 
-export function createForms(editor, session) {
+/** loader: main.js's look for a form in the code, which is over. */
+export function createForms(editor, session, loader) {
   const cm = editor.cm;
+  cm.off('changes', loader);
+  if (made) return made;
   const root = el('section', 'forms');
   root.setAttribute('aria-label', t('forms'));
   cm.getWrapperElement().parentElement.after(root);
@@ -85,23 +89,21 @@ export function createForms(editor, session) {
     const code = cm.getValue();
     const fields = parseForms(code).filter((f) => changed.has(f.key));
     // The Training panel labels the fits with it: comparing learning rates is dragging a slider.
-    const note = [...changed.values()].map(([name, literal]) => name + '=' + literal).join(', ');
+    const note = ' · ' + [...changed.values()].map(([name, literal]) => name + '=' + literal).join(', ');
     changed.clear();
     if (!fields.length) return;
-    running = true;
     const cells = new Map(fields.map((f) => [f.cell, f.cell === null ? null : cellOf(code, f.line)]));
-    if (cells.has(null)) return session.run(code, null, note);
-    [...cells.keys()].sort((a, b) => a - b).forEach((start) => session.run(cells.get(start).code, start, note));
+    const starts = cells.has(null) ? [null] : [...cells.keys()].sort((a, b) => a - b);
+    const runs = starts.map((start) => (start === null ? session.run(code, null, note) : session.run(cells.get(start).code, start, note)));
+    wait(runs.at(-1));
   }
 
-  /* The session's messages: a run's end lets the next form run go. */
-  function message(m) {
-    if (m.type !== 'done' && !(m.type === 'status' && m.state !== 'busy')) return;
-    running = false;
-    if (again) {
-      again = false;
-      run();
-    }
+  /* Until a run ends (session.js's entry: pending, its block's class changing), the next waits. */
+  function wait(entry) {
+    running = !!entry?.pending;
+    if (!running) return again && ((again = false), run());
+    const watch = new MutationObserver(() => entry.pending || (watch.disconnect(), wait(null)));
+    watch.observe(entry.view.el, { attributes: true, attributeFilter: ['class'] });
   }
 
   cm.on('changes', () => {
@@ -109,7 +111,7 @@ export function createForms(editor, session) {
     drawTimer = setTimeout(refresh, REDRAW_DELAY_MS);
   });
   refresh();
-  return { message, refresh };
+  return (made = { refresh });
 }
 
 function control(f) {
