@@ -18,7 +18,7 @@ export function createForms(editor, session, loader) {
   if (made) return made;
   const root = el('section', 'forms');
   root.setAttribute('aria-label', t('forms'));
-  cm.getWrapperElement().parentElement.after(root);
+  cm.getWrapperElement().after(root); // beside the code, as Colab draws them
   const css = Object.assign(el('link'), { rel: 'stylesheet', href: new URL('../css/forms.css', import.meta.url).href });
   document.head.append(css);
   let shape = null; // what the drawn fields are, their values aside: redrawn only when it changes
@@ -53,6 +53,7 @@ export function createForms(editor, session, loader) {
     boxes.forEach((box, cell) => box.querySelector('legend') || box.setAttribute('aria-label', t('form_at', { n: (cell ?? 0) + 1 })));
     root.replaceChildren(el('p', 'hint', t('forms_hint')), ...boxes.values());
     root.hidden = !fields.length;
+    cm.refresh(); // its width changed
   }
 
   function row(f) {

@@ -76,7 +76,7 @@ CLASS_BUDGET_BYTES = 5_000
 # Modules the playground imports only when needed (import(): not preloaded, not in the budget above), each
 # with what it brings beside the page's own modules, and its budget: Colab's forms once the code has one
 # (issue 26), the Training panel's charts as PNG on that button's click.
-ON_DEMAND = {"js/forms.js": ({"js/formsyntax.js", "css/forms.css"}, 13_000), "js/chartpng.js": (set(), 1_500)}
+ON_DEMAND = {"js/forms.js": ({"js/formsyntax.js", "css/forms.css"}, 14_000), "js/chartpng.js": (set(), 1_500)}
 
 
 def page_html(client, path: str) -> str:
