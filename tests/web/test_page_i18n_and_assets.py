@@ -39,6 +39,12 @@ def test_an_english_browser_gets_the_english_interface(client):
     assert "A custom loss: Huber" in html
 
 
+def test_the_forms_words_are_in_the_page_in_spanish(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9").content.decode()
+    assert '<span data-key="forms">Formularios</span>' in html
+    assert "Formulario en la línea {n}" in html  # a form's name without a #@title
+
+
 def test_the_switcher_sets_the_language_for_the_next_pages(client):
     client.get("/")
     response = client.post("/i18n/setlang/", {"language": "es", "next": "/"})
