@@ -7,6 +7,11 @@ cells as comments. Outputs are the protocol's recorded messages (sharing/outputs
 and errors go to the cell holding their line; printed text, which has no line, to the cell
 of the first line of code after the last value shown before it (the kernel sends what was
 printed before each value ahead of it).
+
+Colab's forms (`#@title`, `#@param` lines) are plain code and stay as they are. A cell that
+Colab shows as a form (`"cellView": "form"`) opens under a `# %%` line even when first, and a
+cell written `# %%` then `#@title` goes out as Colab writes one: its `#@title` line first, its
+metadata saying form; so each way the code comes back the same.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from kernel_runtime.protocol import MessageError, loads
 from .outputs import BadOutputs, clean_outputs
 
 MARKER = re.compile(r"#\s*%%")
+FORM_TITLE = re.compile(r"# %%\n(#\s*@title\b)")  # a bare marker, then Colab's form title
 IMPORTS = "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras"
 IMPORTS_TAG = "playground-imports"
 MAX_NOTEBOOK_BYTES = 4 << 20  # an uploaded .ipynb, or the cells sent to make one
@@ -63,7 +69,7 @@ def to_notebook(chunks: list[tuple[str, list[dict] | None]], runs: list[int] | N
         failed = outputs is None  # a chunk never run, or one whose earlier cell failed: no count
         for source, cell_outputs in zip(cells, place_outputs(cells, outputs or []), strict=True):
             count += not failed
-            cell = v4.new_code_cell(source, execution_count=None if failed else count)
+            cell = _code_cell(source, None if failed else count)
             cell.outputs = [_numbered(output, count) for output in cell_outputs]
             notebook.cells.append(cell)
             failed = failed or any(output.output_type == "error" for output in cell_outputs)
@@ -139,8 +145,9 @@ def from_notebook(text: str | bytes) -> str:
         if cell.get("cell_type") == "markdown":
             comments = "\n".join(("# " + line).rstrip() for line in source.split("\n"))
             parts.append("# %% [markdown]\n" + comments)
-        elif cell.get("cell_type") == "code":  # the first needs no marker: nothing comes before it
-            parts.append(source if not parts or MARKER.match(source) else "# %%\n" + source)
+        elif cell.get("cell_type") == "code":  # the first needs no marker (nothing comes before it) but a form's
+            first = not parts and _metadata(cell).get("cellView") != "form"
+            parts.append(source if first or MARKER.match(source) else "# %%\n" + source)
     return "\n".join(parts)
 
 
@@ -186,9 +193,20 @@ def _check_count(cells: int) -> None:
         raise TooLarge(f"The notebook has {cells:,} cells; the limit is {MAX_CELLS:,}.")
 
 
-def _tags(cell: dict) -> list:
+def _code_cell(source: str, count: int | None) -> nbformat.NotebookNode:
+    """A code cell; `# %%` then `#@title` is a Colab form's cell: the title first, shown as a form."""
+    if FORM_TITLE.match(source):
+        return v4.new_code_cell(source.split("\n", 1)[1], execution_count=count, metadata={"cellView": "form"})
+    return v4.new_code_cell(source, execution_count=count)
+
+
+def _metadata(cell: dict) -> dict:
     metadata = cell.get("metadata")
-    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _tags(cell: dict) -> list:
+    tags = _metadata(cell).get("tags")
     return tags if isinstance(tags, list) else []
 
 

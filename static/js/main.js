@@ -56,6 +56,10 @@ editor.cm.state.runCell = () => {
   const cell = editor.takeCell(); // Shift+Enter
   session.run(cell.code, cell.offset);
 };
+// Colab's forms: their module once the code has one.
+const forms = () => /#\s*@(param|title|markdown)/.test(editor.value()) && import('./forms.js').then((f) => f.createForms(editor, session, forms));
+editor.cm.on('changes', forms);
+forms();
 setUpNotebooks(editor, recorder, pageData);
 const snippet = readJson('snippet-data'); // on a link's page
 setUpSharing({

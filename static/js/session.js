@@ -139,9 +139,9 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     }
   }
 
-  function addRun(code, offset, id = newId()) {
+  function addRun(code, offset, id = newId(), note = '') {
     const n = ++runCount;
-    const view = createRun({ title: t('run_title', { n }), titleId: 'run-title-' + n, code, className: 'is-pending', training });
+    const view = createRun({ title: t('run_title', { n }) + note, titleId: 'run-title-' + n, code, className: 'is-pending', training });
     view.setWaiting(false);
     const entry = { id, n, code, offset, view, pending: true, lost: false, generation: socket.generation() };
     output.add(view.el);
@@ -154,8 +154,8 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     return entry;
   }
 
-  // cellStart: a cell's first line (from 0), when a cell runs alone.
-  function run(source, cellStart = null) {
+  // cellStart: a cell's first line (from 0), when a cell runs alone; note: ends the title (forms.js).
+  function run(source, cellStart = null, note) {
     if (!socket) {
       socket = open(); // a link's page: start the session, then run
       runOnOpen = true;
@@ -168,7 +168,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     const offset = cellStart ?? 0;
     editor.clearAnnotations(offset + 1, cellStart === null ? Infinity : offset + code.split('\n').length);
     editor.save();
-    const entry = addRun(code, offset);
+    const entry = addRun(code, offset, newId(), note);
     onSent({ id: entry.id, code });
     if (!socket.send({ type: 'execute', id: entry.id, code })) {
       entry.pending = false;
@@ -176,6 +176,7 @@ export function createSession({ wsPath, connectOnRun, editor, output, status, an
     }
     showWaiting();
     output.scrollSoon(true);
+    return entry;
   }
 
   function interrupt() {

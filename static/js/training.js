@@ -22,7 +22,7 @@ export function createTrainingPanel(root = el('section', 'training')) {
   const chartsEl = el('div', 'charts');
   const rows = el('tbody');
   const head = ['', 'run', ...COLUMNS].map((key) => el('th', null, key && t('col_' + key)));
-  const tools = el('div', 'training-tools', log.el, el('label', null, t('smoothing'), ' ', smoothing), button('btn btn-quiet', t('export_png'), png));
+  const tools = el('div', 'training-tools', log.el, el('label', null, t('smoothing'), ' ', smoothing), button('btn btn-quiet', t('export_png'), () => import('./chartpng.js').then((m) => m.png(charts))));
   const table = el('table', 'runs', el('thead', null, el('tr', null, ...head)), rows);
   root.replaceChildren(el('h2', 'pane-title', t('phase_fit')), tools, table, chartsEl);
   root.hidden = true;
@@ -128,31 +128,6 @@ export function createTrainingPanel(root = el('section', 'training')) {
       times.length ? formatDuration((1000 * times.reduce((a, b) => a + b)) / times.length) : '',
       final.join(' · '),
     ].forEach((c, i) => (run.cells[i].textContent = c));
-  }
-
-  /* The charts one under another, each under its title and its curves' names. */
-  function png() {
-    const shown = [...charts.values()].filter((c) => c.canvas());
-    const px = devicePixelRatio;
-    const out = el('canvas');
-    out.width = Math.max(...shown.map((c) => c.canvas().width));
-    out.height = shown.reduce((h, c) => h + 20 * px + c.canvas().height, 0);
-    const ctx = out.getContext('2d');
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, out.width, out.height);
-    ctx.font = 12 * px + 'px sans-serif';
-    let y = 0;
-    for (const chart of shown) {
-      let x = 4 * px;
-      for (const { label, color } of [{ label: chart.title, color: '#000' }, ...chart.lines()]) {
-        ctx.fillStyle = color;
-        ctx.fillText(label, x, y + 14 * px);
-        x += ctx.measureText(label).width + 12 * px;
-      }
-      ctx.drawImage(chart.canvas(), 0, y + 20 * px);
-      y += 20 * px + chart.canvas().height;
-    }
-    out.toBlob((blob) => download(blob, 'training.png'));
   }
 
   function clear() {
