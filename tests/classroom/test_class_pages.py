@@ -163,3 +163,14 @@ def test_the_closed_classes_sweep_runs_at_most_once_a_minute():
     Classroom.objects.filter(code=code).update(closes_at=timezone.now() - timedelta(minutes=1))
     closing.sweep()  # within the minute: nothing yet
     assert Classroom.objects.get(code=code).closed_at is None
+
+
+def test_the_class_pages_speak_spanish_to_a_spanish_browser():
+    teacher = Client(HTTP_ACCEPT_LANGUAGE="es")
+    code = open_class(teacher)
+    html = teacher.get(f"/class/{code}/teach").content.decode()
+    assert "Enviar a todos los estudiantes" in html and "Se cierra sola dentro de" in html
+    student = Client(HTTP_ACCEPT_LANGUAGE="es")
+    assert "Tu profesor ve el código" in student.get(f"/c/{code}").content.decode()
+    html = join(student, code, "Ana")
+    assert "Seguir al profesor" in html and "Ejercicio «{title}»: superado." in html
