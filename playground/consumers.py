@@ -23,8 +23,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from classroom import membership
-from kernels import assistant, bus, embedded, placement
+from kernels import assistant, bus, embedded, placement, seeds
 from kernels.apps import kernel_limits
+from sharing import opened
 
 from . import clients, messages
 from .sendbuffer import SendBuffer
@@ -59,6 +60,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.accept()
         try:
             await self._attach()
+            await self._seed()
         except Exception as exc:
             await self._unavailable(exc)
             return
@@ -145,6 +147,13 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.host_channel = await self.placement.host_for(self.owner)
         attach = bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client, classroom=self.class_tag)
         await self.channel_layer.send(self.host_channel, attach)
+
+    async def _seed(self) -> None:
+        """A link's page: its files, to the session's host before any run this page sends
+        (kernels/seeds.py), which receive() cannot send until connect() has returned."""
+        for name, data in await opened.files_of_scope(self.scope):
+            for message in seeds.messages(self.owner, name, data):
+                await self.channel_layer.send(self.host_channel, message)
 
     async def class_push(self, event: dict) -> None:
         """The teacher sent the class code: offered to the student (the page asks before it uses it)."""
