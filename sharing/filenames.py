@@ -46,4 +46,6 @@ def _literals(code: str) -> list[str]:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [a or b for a, b in _QUOTED.findall(code)]
-    return [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    strings.sort(key=lambda node: (node.lineno, node.col_offset))  # walk() goes breadth first
+    return [node.value for node in strings]
