@@ -82,6 +82,12 @@ def _bytes(size: int) -> str:
     return f"{size:,} bytes"
 
 
+def note(names: list[str], left_out: tuple[LeftOut, ...]) -> str:
+    """What the Share button says of the files: which went with the link, which not and why."""
+    went = f"The link carries the files its code reads: {', '.join(names)}." if names else ""
+    return " ".join([went, *(file.reason for file in left_out)]).strip()
+
+
 async def gather(owner: str, code: str, limits: SnippetLimits) -> Carried:
     """The files `owner`'s session holds that the code names, their bytes read from its kernel.
     A session without a kernel has no files; a kernel that does not answer is a 503 (a link

@@ -153,7 +153,7 @@ def test_the_share_api_and_json_name_the_files(client: Client):
     snippet, _ = share(READS_CSV, ("data.csv", CSV))
     assert [f["name"] for f in client.get(f"/api/snippets/{snippet.id}").json()["files"]] == ["data.csv"]
     scripted = client.post("/api/snippets", {"code": READS_CSV}, content_type="application/json").json()
-    assert scripted["files"] == [] and scripted["files_left_out"] == []  # no session: nothing to carry
+    assert scripted["files"] == scripted["files_left_out"] == [] and scripted["files_note"] == ""  # no session
 
 
 def test_a_notebooks_first_cell_says_where_to_get_the_files():

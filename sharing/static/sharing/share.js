@@ -102,9 +102,7 @@ export function setUpSharing({ shareButton, panel, apiUrl, linkPattern, editor, 
       urlInput.value = new URL(body.url, window.location.href).href;
       result.hidden = false;
       const note = httpStatus === 200 ? t('share_existing') : run ? '' : t('share_no_outputs');
-      const files = body.files?.length ? t('share_files', { n: body.files.length }) : ''; // the rest: why not
-      const left = (body.files_left_out || []).map((f) => f.reason);
-      say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note, files, ...left].filter(Boolean).join(' '));
+      say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note, body.files_note].filter(Boolean).join(' '));
       remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() }, linkPattern);
       showSharedLinks(history, linkPattern);
       parent = body.id; // what the editor holds now descends from this link
