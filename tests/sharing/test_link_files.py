@@ -156,6 +156,13 @@ def test_the_share_api_and_json_name_the_files(client: Client):
     assert scripted["files"] == scripted["files_left_out"] == [] and scripted["files_note"] == ""  # no session
 
 
+@pytest.mark.django_db
+def test_moderators_see_the_files_a_link_carries(admin_client):
+    snippet, _ = share(READS_CSV, ("data.csv", CSV))
+    page = admin_client.get(f"/admin/sharing/snippet/{snippet.id}/change/").content.decode()
+    assert f'href="/s/{snippet.id}/files/data.csv"' in page and "(12 bytes)" in page
+
+
 def test_a_notebooks_first_cell_says_where_to_get_the_files():
     url = "https://example.org/s/abc/files/it%27s.csv"
     notebook = json.loads(with_files_cell(json.dumps({"cells": [{"cell_type": "code"}]}), [("it's.csv", url)]))
