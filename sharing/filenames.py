@@ -46,6 +46,9 @@ def _literals(code: str) -> list[str]:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [a or b for a, b in _QUOTED.findall(code)]
-    strings = [node for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
-    strings.sort(key=lambda node: (node.lineno, node.col_offset))  # walk() goes breadth first
-    return [node.value for node in strings]
+    strings = [
+        (node.lineno, node.col_offset, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    return [text for _, _, text in sorted(strings)]  # in the code's order: walk() goes breadth first

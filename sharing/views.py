@@ -61,9 +61,10 @@ def api_create(request: HttpRequest) -> HttpResponse:
         return edge.json_error(exc.status, str(exc))
     if snippet.is_removed:
         return edge.json_error(410, "This content was removed by the moderators; it cannot be shared again.")
-    answer = {"id": snippet.id, "url": snippet.get_absolute_url(), "files": snippet.file_list()}
+    stored = snippet.file_list()
+    answer = {"id": snippet.id, "url": snippet.get_absolute_url(), "files": stored}
     answer["files_left_out"] = [file.as_json() for file in files.left_out]
-    answer["files_note"] = carried.note([file["name"] for file in answer["files"]], files.left_out)
+    answer["files_note"] = carried.note([file["name"] for file in stored], files.left_out)
     return JsonResponse(answer, status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
 
 
