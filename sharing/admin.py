@@ -17,8 +17,18 @@ class SnippetAdmin(admin.ModelAdmin):
     search_fields = ("=id", "title", "code")
     date_hierarchy = "created"
     ordering = ("-created",)
-    readonly_fields: tuple[str, ...] = ("id", "link", "title", "code", "files", "outputs", "outputs_truncated")
-    readonly_fields += ("tf_version", "parent", "created")
+    readonly_fields = (
+        "id",
+        "link",
+        "title",
+        "code",
+        "files",
+        "outputs",
+        "outputs_truncated",
+        "tf_version",
+        "parent",
+        "created",
+    )
     fields = (*readonly_fields, "visibility", "moderation_note")
     actions = ("remove", "unlist", "relist")
     show_full_result_count = False  # no COUNT(*) over every snippet on each page
