@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from kernels import asking, bus
-from kernels.classreport import students_group, teacher_group
-from playground import clients, ratelimit
+from kernels.classreport import teacher_group
+from playground import clients
 
-from . import closing, seats
-from .apps import class_limits
+from . import closing, pushes, seats
 from .models import Classroom
 from .roster import Roster
 
 SUMMARY_TIMEOUT_S = 3.0
-MAX_PUSH_BYTES = 64 * 1024
-MAX_TITLE_CHARS = 120
 
 
 class ClassConsumer(AsyncWebsocketConsumer):
@@ -83,19 +79,12 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self.class_student({"student": {**json.loads(text), "seat": seat}})
 
     async def _push(self, message: dict) -> None:
-        code, title = message.get("code"), message.get("title", "")
-        if not isinstance(code, str) or not code.strip() or len(code.encode()) > MAX_PUSH_BYTES:
-            await self._send({"type": "error", "message": f"A push is code of 1 byte to {MAX_PUSH_BYTES // 1024} KiB."})
+        try:
+            push_id = await pushes.push(self.code, message.get("code"), message.get("title", ""))
+        except pushes.PushRefused as exc:
+            await self._send({"type": "error", "message": str(exc)})
             return
-        limit = class_limits().pushes_per_minute
-        wait = await database_sync_to_async(ratelimit.hit)(f"class-push:{self.code}", limit, 60)
-        if wait is not None:
-            await self._send({"type": "error", "message": f"At most {limit} pushes a minute; try again in {wait} s."})
-            return
-        push = {"type": "class.push", "id": secrets.token_hex(8), "code": code}
-        push["title"] = str(title)[:MAX_TITLE_CHARS] if isinstance(title, str) else ""
-        await self.channel_layer.group_send(students_group(self.code), push)
-        await self._send({"type": "pushed", "id": push["id"]})
+        await self._send({"type": "pushed", "id": push_id})
 
     async def _send(self, message: dict) -> None:
         await self.send(text_data=json.dumps(message))

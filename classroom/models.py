@@ -58,6 +58,7 @@ class Classroom(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closes_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    presenter_owner = models.CharField(max_length=64, blank=True)  # the teacher's playground session, followed
 
     objects = ClassroomManager()
 

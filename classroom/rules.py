@@ -22,5 +22,5 @@ def register(class_limits: Callable[[], ClassLimits]) -> None:
         return 2 * class_limits().max_starting_code_bytes + 4096  # form encoding doubles some bytes
 
     edge.register("class-open", edge.Rule(opens, "class-open", FORM, form_bytes, plain=True, what="classes opened"))
-    for name in ("class-join-page", "class-join"):  # a class's page and its form count together
+    for name in ("class-join-page", "class-join", "class-teacher-runs"):  # a class's pages count together
         edge.register(name, edge.Rule(joins, "class-join", FORM, lambda: 4096, plain=True, what="joins"))

@@ -14,12 +14,18 @@ from django.core.cache import cache
 from .apps import class_limits
 
 SALT = "classroom.seat"
+PRESENTER_SEAT = 0  # seats are numbered from 1: a token for seat 0 is the teacher's playground
 STUDENT_KEY = "classroom"  # request.session: {"code", "seat"} of the class this browser is in
 TEACHER_KEY = "teaching"  # request.session: {code: teacher key} of the classes this browser teaches
 
 
 def token(code: str, seat: int, owner: str) -> str:
     return signing.dumps({"c": code, "s": seat, "o": owner}, salt=SALT, compress=False)
+
+
+def presenter_token(code: str, owner: str) -> str:
+    """The teacher's playground page's token: its session presents to the class (follow mode)."""
+    return token(code, PRESENTER_SEAT, owner)
 
 
 def read_token(value: str, owner: str) -> tuple[str, int] | None:

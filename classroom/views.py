@@ -91,6 +91,39 @@ def teacher_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "classroom/teacher.html", context)
 
 
+@require_safe
+def present_page(request: HttpRequest, code: str) -> HttpResponse:
+    """The teacher's own playground: students who follow it see its editor and runs live."""
+    classroom, _ = _taught(request, code)
+    if classroom is None:
+        return _not_taught(request, code)
+    owner = bus.owner_for(clients.ensure_issued_session(request))
+    if classroom.presenter_owner != owner:
+        classroom.presenter_owner = owner
+        classroom.save(update_fields=["presenter_owner"])
+    context = {
+        "classroom": classroom,
+        "class_token": seats.presenter_token(classroom.code, owner),
+        "examples": examples.for_language(get_language()),
+    }
+    return render(request, "classroom/present.html", context)
+
+
+@require_safe
+async def teacher_runs(request: HttpRequest, code: str) -> HttpResponse:
+    """For a student who starts following: the teacher's playground's runs so far."""
+    classroom = await Classroom.objects.filter(code=code, closed_at__isnull=True).afirst()
+    seat = await sync_to_async(_seat_of)(request, classroom) if classroom is not None else None
+    if classroom is None or seat is None:
+        return JsonResponse({"error": "Only the class's students may follow its teacher."}, status=403)
+    if not classroom.presenter_owner:
+        return JsonResponse({"runs": [], "dropped": 0})
+    try:
+        return JsonResponse(await asking.record_of(classroom.presenter_owner, timeout_s=5.0))
+    except TimeoutError:
+        return JsonResponse({"error": "The teacher's kernel server did not answer in time."}, status=504)
+
+
 @require_POST
 def close_class(request: HttpRequest, code: str) -> HttpResponse:
     classroom, _ = _taught(request, code)

@@ -26,6 +26,11 @@ def teacher_group(code: str) -> str:
     return f"class-teacher.{code}"
 
 
+def follow_group(code: str) -> str:
+    """The group of the pages following the teacher's playground (follow mode)."""
+    return f"class-follow.{code}"
+
+
 def students_group(code: str) -> str:
     """The group of a class's students' pages: what the teacher pushes goes there."""
     return f"class-students.{code}"
@@ -36,14 +41,24 @@ class ClassTag:
     """Which class and seat a session is in (checked by the web tier before it was sent)."""
 
     code: str
-    seat: int
+    seat: int  # 0: the teacher's own playground, which students may follow (classroom/seats.py)
+
+    @property
+    def presenting(self) -> bool:
+        return self.seat == 0
 
     @classmethod
     def of(cls, value: object) -> ClassTag | None:
         if not isinstance(value, dict):
             return None
         code, seat = value.get("code"), value.get("seat")
-        if isinstance(code, str) and 0 < len(code) <= 16 and isinstance(seat, int) and not isinstance(seat, bool):
+        if (
+            isinstance(code, str)
+            and 0 < len(code) <= 16
+            and isinstance(seat, int)
+            and not isinstance(seat, bool)
+            and seat >= 0
+        ):
             return cls(code, seat)
         return None
 

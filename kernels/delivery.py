@@ -16,7 +16,7 @@ from typing import Protocol
 from kernel_runtime import protocol
 from playground import messages
 
-from .classreport import ClassReport, ClassTag, Publish
+from .classreport import ClassReport, ClassTag, Publish, follow_group
 from .pages import OpenPages
 from .record import RunRecord, SessionRecord
 from .variables import KnownVariables
@@ -50,11 +50,15 @@ class Delivery:
     def __init__(self, owner: str, outbox: Outbox, pages: OpenPages, record: SessionRecord, variables: KnownVariables):
         self.owner, self.outbox, self.pages, self.record, self.variables = owner, outbox, pages, record, variables
         self.report: ClassReport | None = None  # the session's class, told of its runs (classreport.py)
+        self.followed: tuple[str, Publish] | None = None  # a teacher's playground: its followers' group
 
     def join_class(self, tag: ClassTag | None, publish: Publish, state: str) -> None:
-        """The session's class from now on (a new tag: a new report; None: out of any class)."""
-        if (self.report.tag if self.report else None) != tag:
-            self.report = ClassReport(tag, publish) if tag is not None else None
+        """The session's class from now on (a new tag: a new report; None: out of any class). The
+        teacher's own playground is followed instead: its runs go to its followers as they come."""
+        self.followed = (follow_group(tag.code), publish) if tag is not None and tag.presenting else None
+        student = tag if tag is not None and not tag.presenting else None
+        if (self.report.tag if self.report else None) != student:
+            self.report = ClassReport(student, publish) if student is not None else None
             if self.report is not None:
                 self.report.kernel_state(state)
         self.pages_changed()
@@ -69,6 +73,11 @@ class Delivery:
             self.report.verdict(verdict["exercise"], verdict["passed"], verdict["message"])
         await self.run_message(request, "verdict", json.dumps(verdict))
 
+    async def _to_followers(self, kind: str, text: str) -> None:
+        if self.followed is not None:
+            group, publish = self.followed
+            await publish(group, {"type": "class.follow", "kinds": [kind], "texts": [text]})
+
     async def send(self, channel: str, message: dict) -> None:
         await self.outbox.reply(channel, message["type"], json.dumps(message))
 
@@ -78,6 +87,7 @@ class Delivery:
         begun = messages.RUN(id=request.id, code=request.code, started=request.record.started)
         if self.report is not None:
             self.report.run_begun()
+        await self._to_followers("run", json.dumps(begun))
         for page in self.pages:
             await self.send(page, begun)
 
@@ -89,6 +99,7 @@ class Delivery:
         self.record.add(request.record, kind, text)
         if self.report is not None:
             self.report.run_message(kind, text, request.code)
+        await self._to_followers(kind, text)
         for page in self.pages:
             await self.outbox.reply(page, kind, text)
         if request.reply not in self.pages:

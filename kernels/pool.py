@@ -42,6 +42,7 @@ DEMAND_WINDOW_S = 10.0  # sessions started this close together are one burst
 DEMAND_MEMORY_S = 600.0  # how long the pool stays ready for a burst as large as the last one
 REFILL_QUIET_S = 0.5  # refilling waits this long after the last kernel handed out
 STARTS_AT_ONCE = max(2, os.cpu_count() or 1)  # kernels started at once for waiting newcomers
+HELD_SHARE = 0.75  # of the capacity, at most, held for classes (reservations.py): the rest serves anyone
 
 
 class KernelLimitReached(RuntimeError):
@@ -110,7 +111,7 @@ class KernelPool:
 
     def reserve(self, tag: str, count: int, seconds: float) -> None:
         """Keep `count` more kernels ready for `tag`'s newcomers alone, for `seconds` (reservations.py)."""
-        self.reservations.hold(tag, min(count, self.capacity), seconds)
+        self.reservations.hold(tag, count, seconds, most=int(self.capacity * HELD_SHARE))
         expiry = self.reservations.next_expiry_s()
         if expiry is not None:  # then the surplus is given back
             asyncio.get_running_loop().call_later(expiry + 1, self._schedule_refill)

@@ -3,8 +3,9 @@
 Opening a class with N seats asks its kernel host to keep N more kernels ready, for that class's
 students only, until they have all come, the class closes, or `seconds` pass. The pool
 (pool.py) keeps them within its capacity (PLAYGROUND_MAX_KERNELS and the memory budget) on top of
-its own target; anyone else takes a ready kernel only when more are ready than are held, so a
-stranger's burst never empties a class's reserve, and a class's students take from it first.
+its own target, all classes together at most pool.HELD_SHARE of the capacity. Anyone else takes
+a ready kernel only when more are ready than are held, so a stranger's burst never empties a
+class's reserve, and a class's students take from it first.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ class Reservations:
     def __init__(self) -> None:
         self._held: dict[str, Reservation] = {}
 
-    def hold(self, tag: str, count: int, seconds: float) -> None:
-        """Hold `count` ready kernels for `tag` for `seconds` (0 of either: release them)."""
-        if count <= 0 or seconds <= 0:
-            self._held.pop(tag, None)
-        else:
+    def hold(self, tag: str, count: int, seconds: float, most: int) -> None:
+        """Hold `count` ready kernels for `tag` for `seconds` (0 of either: release them), within
+        `most` held for every class together (a class asking for more gets what is left)."""
+        self._held.pop(tag, None)
+        count = min(count, most - self.held())
+        if count > 0 and seconds > 0:
             self._held[tag] = Reservation(count, time.monotonic() + seconds)
 
     def held(self, tag: str | None = None) -> int:
@@ -40,7 +42,7 @@ class Reservations:
 
     def held_for_others(self, tag: str | None) -> int:
         """Kernels a newcomer of `tag` (or of no class) must leave in the pool."""
-        return self.held() - self.held(tag)
+        return self.held() - (self.held(tag) if tag is not None else 0)
 
     def taken(self, tag: str | None) -> None:
         """One of `tag`'s students took a kernel: one fewer held for it."""

@@ -25,9 +25,10 @@ from django.conf import settings
 from classroom import membership
 from kernels import assistant, bus, embedded, placement, seeds
 from kernels.apps import kernel_limits
+from kernels.classreport import follow_group
 from sharing import opened
 
-from . import clients, messages
+from . import clients, messages, sendbuffer
 from .sendbuffer import SendBuffer
 
 HOST_CHECK_S = 3.0
@@ -83,6 +84,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
             if self.membership is not None:
                 await self.channel_layer.group_discard(self.membership.group, self.channel_name)
+                await self.channel_layer.group_discard(follow_group(self.membership.code), self.channel_name)
             if self.host_channel is not None:
                 detach = bus.DETACH(owner=self.owner, reply=self.channel_name, forget=self.anonymous)
                 await self.channel_layer.send(self.host_channel, detach)
@@ -92,6 +94,9 @@ class SessionConsumer(AsyncWebsocketConsumer):
             message = messages.parse_client_message(text_data, self.limits.max_code_bytes)
         except messages.ProtocolError as exc:
             await self._refuse(exc)
+            return
+        if message.type in messages.CLASS_REQUESTS:  # answered here, never by a kernel host
+            await self._class_request(message)
             return
         question = message.type in ("complete", "inspect")
         if question and not self.questions.allow():
@@ -158,6 +163,25 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def class_push(self, event: dict) -> None:
         """The teacher sent the class code: offered to the student (the page asks before it uses it)."""
         await self._send(messages.PUSH(id=event["id"], code=event["code"], title=event.get("title", "")))
+
+    async def _class_request(self, message: messages.ClientMessage) -> None:
+        if self.membership is None:
+            await self._send(messages.ERROR(id=None, ename="ClassError", evalue="This page is in no class."))
+            return
+        answer = await self.membership.request(message, self.channel_name)
+        if answer is not None:
+            await self._send(answer)
+
+    async def class_follow(self, event: dict) -> None:
+        """A message of the teacher's playground's runs, for a page that follows it."""
+        for kind, text in bus.event_items(event):  # wrapped unparsed: the page draws them apart
+            droppable = kind in sendbuffer.DROPPABLE or kind == "progress"
+            self.outbox.put(
+                sendbuffer.FOLLOWED if droppable else "follow-kept", '{"type": "follow", "message": ' + text + "}"
+            )
+
+    async def class_editor(self, event: dict) -> None:
+        await self._send(messages.TEACHER_EDITOR(code=event["code"]))
 
     async def class_closed(self, event: dict) -> None:
         """The teacher closed the class: the page says so, and the session leaves it."""

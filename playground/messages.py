@@ -53,7 +53,13 @@ INTERRUPT = Message("interrupt", {"id": optional(ID)})
 RESTART = Message("restart", {"id": optional(ID)})
 COMPLETE = Message("complete", {"id": ID, **QUESTION})
 INSPECT = Message("inspect", {"id": ID, **QUESTION, "want": Field((str,), choices=("call", "name"))})
-BROWSER = vocabulary(EXECUTE, INTERRUPT, RESTART, COMPLETE, INSPECT)
+# In a class (classroom/): a student's page follows the teacher's playground or stops; the teacher's
+# playground says what its editor holds, and pushes code to the class.
+FOLLOW = Message("follow", {"on": FLAG})
+EDITOR = Message("editor", {"code": TEXT})
+PUSH_CODE = Message("push", {"code": TEXT, "title": optional(TEXT)})
+BROWSER = vocabulary(EXECUTE, INTERRUPT, RESTART, COMPLETE, INSPECT, FOLLOW, EDITOR, PUSH_CODE)
+CLASS_REQUESTS = ("follow", "editor", "push")  # answered by the web tier (classroom/membership.py)
 
 STATUS = Message(
     "status",
@@ -81,6 +87,10 @@ VERDICT = Message("verdict", {"id": ID, "exercise": TEXT, "passed": FLAG, "messa
 PUSH = Message("push", {"id": ID, "code": TEXT, "title": TEXT})
 # The page's class, when it is in one: its name and code; `closed` when the teacher closed it.
 CLASS_STATE = Message("class", {"code": TEXT, "name": TEXT, "closed": FLAG})
+# Follow mode: a message of the teacher's playground's runs, as its own pages get it; and what
+# the teacher's editor holds.
+FOLLOWED = Message("follow", {"message": OBJECT})
+TEACHER_EDITOR = Message("teacher_editor", {"code": TEXT})
 SERVER = vocabulary(
     STATUS,
     RUN,
@@ -96,6 +106,8 @@ SERVER = vocabulary(
     VERDICT,
     PUSH,
     CLASS_STATE,
+    FOLLOWED,
+    TEACHER_EDITOR,
 )
 
 
@@ -107,6 +119,8 @@ class ClientMessage:
     line: int = 0  # complete, inspect: the cursor, line from 1 and column from 0 (jedi's count)
     column: int = 0
     want: str = ""  # inspect: "call" (the signature being typed) or "name" (docs and value)
+    on: bool = False  # follow: start (True) or stop following the teacher
+    title: str = ""  # push: what the students' banner says
 
 
 def parse_client_message(text: str | None, max_code_bytes: int) -> ClientMessage:
@@ -123,11 +137,13 @@ def parse_client_message(text: str | None, max_code_bytes: int) -> ClientMessage
     size = len(code.encode("utf-8", "surrogatepass"))
     if size > max_code_bytes:
         raise ProtocolError(
-            f"The code is {size // 1024} KiB; the limit is {max_code_bytes // 1024} KiB per run.", message["id"]
+            f"The code is {size // 1024} KiB; the limit is {max_code_bytes // 1024} KiB per run.", message.get("id")
         )
     if message["type"] in ("complete", "inspect"):
         _check_position(code, message)
-    fields = {name: message[name] for name in ("line", "column", "want") if name in message}
+    fields = {
+        name: message[name] for name in ("line", "column", "want", "on", "title") if message.get(name) is not None
+    }
     return ClientMessage(type=message["type"], id=message.get("id"), code=code, **fields)
 
 

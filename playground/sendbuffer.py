@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from . import messages, metrics
 
 DROPPABLE = frozenset({"stream", "result", "variables"})
+FOLLOWED = "follow"  # the teacher's output, for a page that follows it: dropped first, without a notice
 NOTICE = "\n[output dropped: the page was not reading fast enough; the run goes on]\n"
 # Every message names its run near its start ("type" and "id" come first as senders build them);
 # reading it there spares parsing a large message only to drop it.
@@ -50,7 +51,7 @@ class SendBuffer:
         return self._bytes
 
     def put(self, kind: str, text: str) -> None:
-        if self._bytes + len(text) > self._limit and kind in DROPPABLE | {"progress"}:
+        if self._bytes + len(text) > self._limit and kind in DROPPABLE | {"progress", FOLLOWED}:
             self._make_room(kind, text)
             return
         self._append(kind, text)
@@ -71,6 +72,8 @@ class SendBuffer:
                 self._append(kind, text)
             return
         metrics.BUFFER_DROPS.inc()
+        if kind == FOLLOWED:
+            return
         run = _run_id(text)
         if run not in self._noted:  # one notice per run; small, so it always fits
             self._noted.add(run)

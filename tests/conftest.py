@@ -25,6 +25,15 @@ def django_db_setup(django_db_setup):
             connection.close_pool()
 
 
+@pytest.fixture(autouse=True)
+def classes_hold_no_kernels(request, monkeypatch):
+    """Opening a class holds a ready kernel per seat for half an hour (classroom/warm.py): in a test
+    suite that opens dozens of classes, that is hundreds of kernels. Only tests marked `warm`
+    (tests/classroom/test_warm_class.py) hold any."""
+    if request.node.get_closest_marker("warm") is None:
+        monkeypatch.setattr("classroom.warm.hold", lambda code, seats, seconds: None)
+
+
 @pytest.fixture
 def fresh_cache():
     """Django's cache (rate-limit counts, a link's renderings) empty before and after a test."""

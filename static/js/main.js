@@ -23,7 +23,7 @@ const early = [];
 let classroom = { message: (m) => early.push(m) };
 if (pageData.classToken) {
   import('../classroom/class.js').then((c) => {
-    classroom = c.createClassroom({ banners: $('banners'), editor, announce });
+    classroom = c.createClassroom({ banners: $('banners'), editor, announce, send: (m) => session.send(m), data: pageData });
     early.forEach(classroom.message);
   });
 }

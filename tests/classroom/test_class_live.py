@@ -27,7 +27,7 @@ class Class:
 
     def __init__(self) -> None:
         self.teacher = Client()
-        self.code = open_class(self.teacher)
+        self.code = open_class(self.teacher, seats=3)
         self.sockets: list[WebsocketCommunicator] = []
 
     async def watch(self) -> WebsocketCommunicator:
@@ -48,6 +48,7 @@ class Class:
     async def close(self) -> None:
         for socket in self.sockets:
             await socket.disconnect()
+        await sync_to_async(self.teacher.post)(f"/class/{self.code}/close")  # its held kernels go back
 
 
 async def receive(socket: WebsocketCommunicator, kind: str, where=lambda m: True, timeout: float = 30) -> dict:
@@ -170,3 +171,51 @@ async def test_the_teachers_websocket_is_closed_to_anyone_who_does_not_teach_the
         socket = WebsocketCommunicator(application, f"/ws/class/{lesson.code}/", headers=headers)
         connected, code = await socket.connect(timeout=10)
         assert not connected and code == 4403
+
+
+async def presenting(lesson: Class) -> WebsocketCommunicator:
+    """The teacher's own playground page (/class/<code>/present), connected."""
+    page = await sync_to_async(lesson.teacher.get)(f"/class/{lesson.code}/present")
+    token = class_token(page.content.decode())
+    socket = await connect(lesson.teacher.cookies["sessionid"].value, path=f"/ws/session/?class={token}")
+    lesson.sockets.append(socket)
+    await receive_until(socket, lambda m: m["type"] == "status" and m["state"] == "idle")
+    return socket
+
+
+async def test_a_student_who_follows_sees_the_teachers_editor_and_runs_live_and_others_do_not(lesson):
+    teacher = await presenting(lesson)
+    ana, bo = await lesson.student("Ana"), await lesson.student("Bo")
+    await teacher.send_to(text_data=json.dumps({"type": "editor", "code": "w = tf.Variable(2.0)"}))
+    await ana.send_to(text_data=json.dumps({"type": "follow", "on": True}))
+    assert (await receive(ana, "teacher_editor"))["code"] == "w = tf.Variable(2.0)"  # what it held already
+    await run(teacher, "w = tf.Variable(2.0)\nw * 3", "t1")
+    followed = [(await receive(ana, "follow"))["message"] for _ in range(3)]
+    assert [m["type"] for m in followed[:2]] == ["run", "result"]
+    assert "6.0" in followed[1]["value"]["repr"]
+    await teacher.send_to(text_data=json.dumps({"type": "editor", "code": "w.assign(5.0)"}))
+    assert (await receive(ana, "teacher_editor"))["code"] == "w.assign(5.0)"
+    assert await bo.receive_nothing(timeout=0.5)  # Bo does not follow
+    await ana.send_to(text_data=json.dumps({"type": "follow", "on": False}))
+    await run(teacher, "w + 1", "t2")
+    await asyncio.sleep(0.3)
+    seen = []
+    while not await ana.receive_nothing(timeout=0.2):
+        seen.append(json.loads(await ana.receive_from()))
+    assert not [m for m in seen if m["type"] == "follow" and m["message"].get("id") == "t2"]
+    # what the teacher's playground ran, for a student who starts following later
+    bo_runs = await sync_to_async(Client().get)(f"/c/{lesson.code}/teacher")
+    assert bo_runs.status_code == 403  # not a student of the class
+
+
+async def test_the_teachers_playground_pushes_its_cell_and_students_cannot_speak_for_the_teacher(lesson):
+    teacher = await presenting(lesson)
+    ana = await lesson.student("Ana")
+    await teacher.send_to(text_data=json.dumps({"type": "push", "code": "# %%\nx = 1"}))
+    assert (await receive(ana, "push"))["code"] == "# %%\nx = 1"
+    await ana.send_to(text_data=json.dumps({"type": "editor", "code": "fake"}))
+    refusal = await receive(ana, "error")
+    assert refusal["ename"] == "ClassError" and "teacher's playground" in refusal["evalue"]
+    await ana.send_to(text_data=json.dumps({"type": "push", "code": "spam"}))
+    assert (await receive(ana, "error"))["ename"] == "ClassError"
+    assert await teacher.receive_nothing(timeout=0.5)  # the teacher's playground got no push back

@@ -12,8 +12,34 @@ export function verdictNode(m) {
   return node;
 }
 
-export function createClassroom({ banners, editor, announce }) {
+/* The teacher's playground: its editor goes to the followers as it changes; a button pushes the cursor's cell. */
+function present(editor, send) {
+  let timer = null;
+  const tell = () => send({ type: 'editor', code: editor.value() });
+  editor.cm.on('change', () => {
+    clearTimeout(timer);
+    timer = setTimeout(tell, 400);
+  });
+  document.getElementById('push-cell').addEventListener('click', () => {
+    const cm = editor.cm;
+    let [from, to] = [cm.getCursor().line, cm.getCursor().line + 1];
+    while (from > 0 && !/^#\s*%%/.test(cm.getLine(from))) from -= 1;
+    while (to < cm.lineCount() && !/^#\s*%%/.test(cm.getLine(to))) to += 1;
+    send({ type: 'push', code: cm.getRange({ line: from, ch: 0 }, { line: to, ch: 0 }).replace(/\n$/, '') });
+  });
+  return tell;
+}
+
+export function createClassroom({ banners, editor, announce, send, data }) {
   const verdicts = new Map(); // exercise -> its verdict's node
+  let follow = null; // follow.js, once the student first follows
+  const followButton = document.getElementById('follow');
+  followButton?.addEventListener('click', async () => {
+    follow ||= (await import('./follow.js')).createFollow({ editor, send, teacherUrl: followButton.dataset.url, announce });
+    follow.toggle();
+    followButton.setAttribute('aria-pressed', followButton.getAttribute('aria-pressed') !== 'true');
+  });
+  const tell = 'presenting' in data ? present(editor, send) : null;
   function offer(m) {
     const title = m.title || t('push_title');
     const box = el('div', 'banner push', el('strong', 'banner-label', title), el('pre', 'push-code', m.code));
@@ -59,6 +85,8 @@ export function createClassroom({ banners, editor, announce }) {
 
   return {
     message(m) {
+      follow?.message(m);
+      if (tell && m.type === 'record') tell(); // each connection opens with the record: say what the editor holds
       if (m.type === 'push') offer(m);
       else if (m.type === 'verdict') verdict(m);
       else if (m.type === 'class' && m.closed) closed();
