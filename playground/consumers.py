@@ -61,7 +61,6 @@ class SessionConsumer(AsyncWebsocketConsumer):
         await self.accept()
         try:
             await self._attach()
-            await self._seed()
         except Exception as exc:
             await self._unavailable(exc)
             return
@@ -152,10 +151,12 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.host_channel = await self.placement.host_for(self.owner)
         attach = bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client, classroom=self.class_tag)
         await self.channel_layer.send(self.host_channel, attach)
+        await self._seed()  # a new host after an outage needs them too
 
     async def _seed(self) -> None:
         """A link's page: its files, to the session's host before any run this page sends
-        (kernels/seeds.py), which receive() cannot send until connect() has returned."""
+        (kernels/seeds.py): at connect, before receive() can forward a run, and again before the
+        run that finds the host gone."""
         for name, data in await opened.files_of_scope(self.scope):
             for message in seeds.messages(self.owner, name, data):
                 await self.channel_layer.send(self.host_channel, message)
