@@ -70,7 +70,8 @@ def handle(message: dict) -> dict:
             reply = read(ref, check_name(message.get("name")), int(message.get("offset") or 0))
         elif kind == "files_write":
             data = str(message.get("data_b64", ""))
-            reply = write(ref, check_name(message.get("name")), data, bool(message.get("append")))
+            name, append = check_name(message.get("name")), bool(message.get("append"))
+            reply = create(ref, name, data) if message.get("exclusive") else write(ref, name, data, append)
         else:
             raise FileRefused("bad_request", f"Unknown file request {kind!r}.")
     except FileRefused as exc:
@@ -115,11 +116,40 @@ def read(ref: object, name: str, offset: int) -> dict:
 
 
 def write(ref: object, name: str, data_b64: str, append: bool) -> dict:
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    return _write(ref, name, _decode(data_b64), flags)
+
+
+def create(ref: object, name: str, data_b64: str) -> dict:
+    """Write a whole file that must not replace another: one the visitor already has stays as it
+    is. The same bytes already there count as written (the sharer opening their own link)."""
+    data = _decode(data_b64)
     try:
-        data = base64.b64decode(data_b64, validate=True)
+        return _write(ref, name, data, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    except FileExistsError:
+        pass
+    try:
+        fd = _open(name, os.O_RDONLY)
+    except FileRefused:  # a symbolic link or FIFO of that name: not the file, and not replaced
+        fd = None
+    if fd is not None:
+        try:
+            same = os.fstat(fd).st_size == len(data) and os.pread(fd, len(data) + 1, 0) == data
+        finally:
+            os.close(fd)
+        if same:
+            return protocol.FILES_WRITTEN(ref=ref, name=name, size=len(data))
+    raise FileRefused("exists", f"The scratch folder already has another {name!r}; it was kept.")
+
+
+def _decode(data_b64: str) -> bytes:
+    try:
+        return base64.b64decode(data_b64, validate=True)
     except (binascii.Error, ValueError):
         raise FileRefused("bad_request", "The upload chunk is not valid base64.") from None
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+
+
+def _write(ref: object, name: str, data: bytes, flags: int) -> dict:
     fd = _open(name, flags)
     try:
         view = memoryview(data)

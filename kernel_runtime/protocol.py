@@ -273,7 +273,12 @@ VALUE_CARD = Message(
 # views (scratch/transfer.py), never a websocket. File names: kernel_runtime/files.py.
 FILES_LIST = Message("files_list", {"ref": REF})
 FILES_READ = Message("files_read", {"ref": REF, "name": TEXT, "offset": Field((int,))})
-FILES_WRITE = Message("files_write", {"ref": REF, "name": TEXT, "data_b64": TEXT, "append": FLAG})
+# `exclusive`: create the file, never replace another (a link's files, kernels/seeds.py): an
+# identical file already there counts as written, a different one is refused with `exists`.
+FILES_WRITE = Message(
+    "files_write",
+    {"ref": REF, "name": TEXT, "data_b64": TEXT, "append": FLAG, "exclusive": optional(FLAG).or_default(False)},
+)
 FILE_REQUESTS = vocabulary(FILES_LIST, FILES_READ, FILES_WRITE)
 FILES_LISTING = Message("files_listing", {"ref": REF, "files": LIST, "truncated": FLAG, "free_bytes": Field((int,))})
 FILES_CHUNK = Message(

@@ -32,6 +32,9 @@ RESTART = Message("kernel.restart", {**_TO_HOST, "client": _CLIENT})
 # (FILES); answered on `reply`.
 ASSIST = Message("kernel.assist", {**_TO_HOST, "client": _CLIENT, "request": OBJECT})
 FILES = Message("kernel.files", {**_TO_HOST, "request": OBJECT})
+# A link's file, in chunks (append: the same file's next bytes), for the session's scratch folder
+# before its next run (kernels/seeds.py). Fire and forget; never starts a kernel.
+SEED = Message("kernel.seed", {"owner": TEXT, "name": TEXT, "data_b64": TEXT, "append": FLAG})
 # The session's record (record.py), answered on `reply` with a `record` message; never starts a kernel.
 RECORD = Message("kernel.record", _TO_HOST)
 # Keep `count` kernels ready for a class's students (`owner`: "class:<code>") for `seconds`; 0: release
@@ -41,7 +44,7 @@ RESERVE = Message("kernel.reserve", {"owner": TEXT, "count": Field((int,)), "sec
 SUMMARY = Message("kernel.summary", _TO_HOST)
 # host -> consumer: protocol JSON texts, in order, each with its type beside it (texts_event).
 MESSAGE = Message("kernel.message", {"texts": Field((list,)), "kinds": Field((list,))})
-_REQUESTS = (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, RECORD, SUMMARY, RESERVE)
+_REQUESTS = (ATTACH, DETACH, PRESENT, EXECUTE, INTERRUPT, RESTART, ASSIST, FILES, SEED, RECORD, SUMMARY, RESERVE)
 TO_HOST = {m.type: m for m in _REQUESTS}
 
 PRESENT_EVERY_S = 20.0

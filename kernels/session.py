@@ -29,6 +29,7 @@ from .pages import OpenPages
 from .pool import KernelPool
 from .process import KernelProcess
 from .record import SessionRecord
+from .seeds import Seeds
 from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
 
@@ -81,6 +82,7 @@ class KernelSession:
         self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
         self.delivery = Delivery(owner, outbox, self.attached, self.record, self.variables)
         self.checks = ExerciseChecks()  # the current run's exercise checks, once it has ended
+        self.seeds = Seeds()  # a link's files, written into the kernel before the next run
 
     @property
     def running(self) -> bool:
@@ -267,6 +269,8 @@ class KernelSession:
         await self.delivery.begin(request, process.info)
         self._traffic.start_run()
         metrics.RUNS.inc()
+        for write in self.seeds.writes():  # answered by the kernel before it begins the run
+            process.send(write)
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
         clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
         loop = asyncio.get_running_loop()
@@ -290,6 +294,11 @@ class KernelSession:
             return
         if current is not None and self.checks.owns(message):
             await self._checked(current, process, message)
+            return
+        if kind in protocol.FILE_REPLIES and self.seeds.owns(message):
+            notice = self.seeds.answered(message)
+            if notice:
+                await self.delivery.notice(current, notice)
             return
         if kind in protocol.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
             await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)

@@ -23,9 +23,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from classroom import membership
-from kernels import assistant, bus, embedded, placement
+from kernels import assistant, bus, embedded, placement, seeds
 from kernels.apps import kernel_limits
 from kernels.classreport import follow_group
+from sharing import opened
 
 from . import clients, messages, sendbuffer
 from .sendbuffer import SendBuffer
@@ -150,6 +151,15 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.host_channel = await self.placement.host_for(self.owner)
         attach = bus.ATTACH(owner=self.owner, reply=self.channel_name, client=self.client, classroom=self.class_tag)
         await self.channel_layer.send(self.host_channel, attach)
+        await self._seed()  # a new host after an outage needs them too
+
+    async def _seed(self) -> None:
+        """A link's page: its files, to the session's host before any run this page sends
+        (kernels/seeds.py): at connect, before receive() can forward a run, and again before the
+        run that finds the host gone."""
+        for name, data in await opened.files_of_scope(self.scope):
+            for message in seeds.messages(self.owner, name, data):
+                await self.channel_layer.send(self.host_channel, message)
 
     async def class_push(self, event: dict) -> None:
         """The teacher sent the class code: offered to the student (the page asks before it uses it)."""

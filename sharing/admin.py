@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .models import Snippet
 
@@ -17,7 +17,18 @@ class SnippetAdmin(admin.ModelAdmin):
     search_fields = ("=id", "title", "code")
     date_hierarchy = "created"
     ordering = ("-created",)
-    readonly_fields = ("id", "link", "title", "code", "outputs", "outputs_truncated", "tf_version", "parent", "created")
+    readonly_fields = (
+        "id",
+        "link",
+        "title",
+        "code",
+        "files",
+        "outputs",
+        "outputs_truncated",
+        "tf_version",
+        "parent",
+        "created",
+    )
     fields = (*readonly_fields, "visibility", "moderation_note")
     actions = ("remove", "unlist", "relist")
     show_full_result_count = False  # no COUNT(*) over every snippet on each page
@@ -27,6 +38,12 @@ class SnippetAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>', snippet.get_absolute_url(), snippet.get_absolute_url()
         )
+
+    @admin.display(description="files it carries")
+    def files(self, snippet: Snippet) -> str:
+        """Each with its size and a download link, to read before deciding (never edited)."""
+        items = [(f["url"], f["name"], f["size"]) for f in snippet.file_list()]
+        return format_html_join(", ", '<a href="{}">{}</a> ({} bytes)', items) or "none"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # snippets are created by sharing, with an id derived from their content

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.metadata
 
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .submission import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids, outputs_key
+from .submission import MAX_TITLE_CHARS, Submission, SubmissionError, candidate_ids, files_key, outputs_key
 
 
 @functools.cache
@@ -31,12 +32,13 @@ class SnippetManager(models.Manager["Snippet"]):
         to a longer prefix of the same digest, so one content always lands on one id.
         """
         parent = self._parent(submission.parent)
-        key = submission.outputs_key
-        if parent is not None and parent.has_content(submission.code, submission.title, parent.parent_id, key):
+        key, files = submission.outputs_key, submission.files_key
+        if parent is not None and parent.has_content(submission.code, submission.title, parent.parent_id, key, files):
             return parent, False  # shared again unchanged: the link it came from
+        blobs = [Blob.objects.stored(file.data) for file in submission.files]  # before the snippet: shared by many
         for snippet_id in candidate_ids(submission.digest):
-            snippet, created = self._get_or_insert(snippet_id, submission)
-            if created or snippet.has_content(submission.code, submission.title, submission.parent, key):
+            snippet, created = self._get_or_insert(snippet_id, submission, blobs)
+            if created or snippet.has_content(submission.code, submission.title, submission.parent, key, files):
                 return snippet, created
         raise RuntimeError("every prefix of a SHA-256 digest collided")  # pragma: no cover
 
@@ -48,13 +50,18 @@ class SnippetManager(models.Manager["Snippet"]):
             raise SubmissionError(400, f"There is no snippet {parent_id} to fork.")
         return parent
 
-    def _get_or_insert(self, snippet_id: str, submission: Submission) -> tuple[Snippet, bool]:
+    def _get_or_insert(self, snippet_id: str, submission: Submission, blobs: list[Blob]) -> tuple[Snippet, bool]:
         existing = self.filter(pk=snippet_id).first()
         if existing is not None:
             return existing, False
         try:
             with transaction.atomic():
-                return self.create(id=snippet_id, **self._fields(submission)), True
+                snippet = self.create(id=snippet_id, **self._fields(submission))
+                names = [file.name for file in submission.files]
+                SnippetFile.objects.bulk_create(
+                    SnippetFile(snippet=snippet, name=name, blob=blob) for name, blob in zip(names, blobs, strict=True)
+                )
+                return snippet, True
         except IntegrityError:  # created by a concurrent request between our read and insert
             return self.get(pk=snippet_id), False
 
@@ -113,9 +120,24 @@ class Snippet(models.Model):
             kwargs["update_fields"] = [name for name in fields if name in MODERATION_FIELDS]
         super().save(*args, **kwargs)
 
-    def has_content(self, code: str, title: str, parent_id: str | None, outputs: str = "") -> bool:
+    def has_content(self, code: str, title: str, parent_id: str | None, outputs: str = "", files: str = "") -> bool:
         mine = outputs_key(self.outputs or [], self.outputs_source)
-        return (self.code, self.title, self.parent_id, mine) == (code, title, parent_id, outputs)
+        if (self.code, self.title, self.parent_id, mine) != (code, title, parent_id, outputs):
+            return False
+        return self.files_key() == files
+
+    def files_key(self) -> str:
+        return files_key(self.files.values_list("name", "blob_id"))
+
+    def file_list(self) -> list[dict]:
+        """The files it carries: name, size, digest and download address, by name."""
+        return [self._file_entry(*row) for row in self.files.values_list("name", "blob__size", "blob_id")]
+
+    async def afile_list(self) -> list[dict]:
+        return [self._file_entry(*row) async for row in self.files.values_list("name", "blob__size", "blob_id")]
+
+    def _file_entry(self, name: str, size: int, digest: str) -> dict:
+        return {"name": name, "size": size, "sha256": digest, "url": reverse("snippet-file", args=[self.id, name])}
 
     def get_absolute_url(self) -> str:
         return reverse("snippet", args=[self.id])
@@ -148,4 +170,41 @@ class Snippet(models.Model):
             "tf_version": self.tf_version,
             "parent": self.parent_id,
             "created": self.created.isoformat(),
+            "files": self.file_list(),
         }
+
+
+class BlobManager(models.Manager["Blob"]):
+    def stored(self, data: bytes) -> Blob:
+        """The blob with these bytes: the one already stored, else a new one."""
+        digest = hashlib.sha256(data).hexdigest()
+        blob, _ = self.get_or_create(sha256=digest, defaults={"data": data, "size": len(data)})
+        return blob
+
+
+class Blob(models.Model):
+    """A file's bytes, stored once however many links carry them: its key is their SHA-256."""
+
+    sha256 = models.CharField(primary_key=True, max_length=64, editable=False)
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(editable=False)
+
+    objects = BlobManager()
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({self.size} bytes)"
+
+
+class SnippetFile(models.Model):
+    """A session file a snippet carries (carried.py): a name in the scratch folder and its bytes."""
+
+    snippet = models.ForeignKey(Snippet, on_delete=models.CASCADE, related_name="files", editable=False)
+    name = models.CharField(max_length=255, editable=False)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["snippet", "name"], name="one_file_per_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -51,6 +51,9 @@ async def snippet_notebook(request: HttpRequest, snippet_id: str) -> HttpRespons
         except (Refused, notebooks.NotNotebook) as exc:
             return _refusal(exc)
         await cache.aset(key, text, RENDERING_TTL_S)
+    files = await snippet.afile_list()
+    if files:
+        text = notebooks.with_files_cell(text, [(f["name"], request.build_absolute_uri(f["url"])) for f in files])
     return _download(text, IPYNB, f"{snippet.id}.ipynb")
 
 

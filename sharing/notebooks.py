@@ -224,3 +224,27 @@ _METADATA = {
     "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
     "language_info": {"name": "python"},
 }
+
+
+FILES_CELL_TAG = "playground-link-files"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+
+
+def with_files_cell(text: str, files: list[tuple[str, str]]) -> str:
+    """A link's .ipynb with a first markdown cell saying how to get the files it carries: each
+    (name, absolute URL), and a few lines of Python that fetch them into the working directory."""
+    notebook = json.loads(text)
+    listed = "\n".join(f"- [{_escaped(name)}](<{url}>)" for name, url in files)
+    fetch = "\n".join(f"urllib.request.urlretrieve({url!r}, {name!r})" for name, url in files)
+    source = (
+        "**This code reads files that came with its link.** Download them into the folder the "
+        "notebook runs in (the playground put them in its scratch folder, the working directory):\n\n"
+        f"{listed}\n\nor run:\n\n```python\nimport urllib.request\n{fetch}\n```"
+    )
+    cell = {"cell_type": "markdown", "id": "link-files", "metadata": {"tags": [FILES_CELL_TAG]}, "source": source}
+    notebook["cells"] = [cell, *notebook.get("cells", [])]
+    return json.dumps(notebook, indent=1, ensure_ascii=False)
+
+
+def _escaped(name: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", name)

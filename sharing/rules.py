@@ -37,6 +37,6 @@ def register(snippet_limits: Callable[[], SnippetLimits]) -> None:
     edge.register("api-snippets", create)
     for name, types in (("api-notebook", edge.JSON), ("api-notebook-code", (IPYNB, *edge.JSON))):
         edge.register(name, edge.Rule(conversions, "notebook", types, _notebook_bytes, what="notebook conversions"))
-    for page in ("snippet", "snippet-embed", "snippet-ipynb", "snippet-py"):
+    for page in ("snippet", "snippet-embed", "snippet-ipynb", "snippet-py", "snippet-file"):
         edge.register(page, edge.Rule(views, "snippet-view", plain=True, what="snippet views"))
     edge.register("api-snippet", edge.Rule(views, "snippet-view", what="snippet views"))

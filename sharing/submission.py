@@ -14,13 +14,17 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from config.env import dataclass_from_env
 from kernel_runtime.files import BIDI_CONTROLS
 from playground import messages
 
 from .outputs import BadOutputs, clean_outputs
+
+if TYPE_CHECKING:
+    from .carried import CarriedFile
 
 ID_SALT = b"tf-playground snippet v1\n"
 """Part of every id. A constant, not SECRET_KEY, so links are the same on every deployment."""
@@ -45,6 +49,11 @@ class SnippetLimits:
     60 behind one NAT address opening a link at once fits five times); then 429."""
     conversions_per_minute: int = 60
     """Notebook conversions (POST /api/notebook, /api/notebook/code) per client address and minute."""
+    max_file_bytes: int = 2**20
+    """Session files a link carries (the ones its code names), in all; the rest are left out, and
+    the share says which and why (carried.py)."""
+    max_files: int = 20
+    """Session files a link carries, at most."""
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -64,17 +73,19 @@ def snippet_limits_from_env(environ: Mapping[str, str] = os.environ) -> SnippetL
 # ---------- content and ids ----------
 
 
-def canonical_content(code: str, title: str, parent: str | None, outputs: str = "") -> bytes:
+def canonical_content(code: str, title: str, parent: str | None, outputs: str = "", files: str = "") -> bytes:
     """The bytes an id is derived from: sorted-key, compact JSON in UTF-8. `outputs` (outputs_key)
     takes part when there are outputs, so code shared with other outputs gets another link and
-    a later sharer never inherits a first sharer's; code alone keeps the id it always had."""
+    a later sharer never inherits a first sharer's; code alone keeps the id it always had.
+    `files` (files_key) likewise: the same code with other data is another link."""
     content = {"code": code, "parent": parent, "title": title} | ({"outputs": outputs} if outputs else {})
+    content |= {"files": files} if files else {}
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def content_digest(code: str, title: str, parent: str | None, outputs: str = "") -> str:
+def content_digest(code: str, title: str, parent: str | None, outputs: str = "", files: str = "") -> str:
     """The full digest (43 URL-safe characters); an id is a prefix of it."""
-    digest = hashlib.sha256(ID_SALT + canonical_content(code, title, parent, outputs)).digest()
+    digest = hashlib.sha256(ID_SALT + canonical_content(code, title, parent, outputs, files)).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
@@ -88,6 +99,12 @@ def outputs_key(outputs: list[dict], source: str) -> str:
     shown = [{key: value for key, value in m.items() if key not in TIMINGS} for m in outputs]
     text = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return f"{source}:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def files_key(files: Iterable[tuple[str, str]]) -> str:
+    """The files a snippet carries, as (name, SHA-256 of the bytes), sorted by name; "" without any."""
+    pairs = sorted(files)
+    return json.dumps(pairs, ensure_ascii=False, separators=(",", ":")) if pairs else ""
 
 
 def candidate_ids(digest: str) -> Iterator[str]:
@@ -120,14 +137,19 @@ class Submission:
     outputs: list[dict] = dataclasses.field(default_factory=list)
     outputs_truncated: bool = False
     outputs_source: str = ""  # "server": from the session's record; "submitted": posted by a client
+    files: tuple[CarriedFile, ...] = ()  # the session files it carries, read from the kernel (carried.py)
 
     @property
     def outputs_key(self) -> str:
         return outputs_key(self.outputs, self.outputs_source)
 
     @property
+    def files_key(self) -> str:
+        return files_key((file.name, file.sha256) for file in self.files)
+
+    @property
     def digest(self) -> str:
-        return content_digest(self.code, self.title, self.parent, self.outputs_key)
+        return content_digest(self.code, self.title, self.parent, self.outputs_key, self.files_key)
 
 
 def parse_submission(

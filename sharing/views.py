@@ -6,6 +6,7 @@ submission.py and models.py.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
@@ -26,9 +28,10 @@ from kernels.apps import kernel_limits
 from playground import edge
 from playground.clients import ensure_issued_session, issued_session_key
 
+from . import carried
 from .apps import snippet_limits
 from .models import Snippet
-from .submission import ID_PATTERN, SubmissionError, parse_submission
+from .submission import ID_PATTERN, SnippetLimits, SubmissionError, parse_submission
 
 EMBED_CACHE_S = 24 * 3600  # an embed's HTML in the server's cache; moderation is checked before it
 EMBED_MAX_AGE_S = 300
@@ -50,14 +53,27 @@ def api_create(request: HttpRequest) -> HttpResponse:
         limits = snippet_limits()
         body = edge.read_body(request, limits.max_request_bytes)
         submission = parse_submission(body, kernel_limits().max_code_bytes, limits, _recorded_in(request))
-        snippet, created = Snippet.objects.create_or_get(submission)
+        files = _files_of(request, submission.code, limits)
+        snippet, created = Snippet.objects.create_or_get(dataclasses.replace(submission, files=files.files))
     except edge.Refused as exc:
         return exc.response()
     except SubmissionError as exc:
         return edge.json_error(exc.status, str(exc))
     if snippet.is_removed:
         return edge.json_error(410, "This content was removed by the moderators; it cannot be shared again.")
-    return JsonResponse({"id": snippet.id, "url": snippet.get_absolute_url()}, status=201 if created else 200)
+    stored = snippet.file_list()
+    answer = {"id": snippet.id, "url": snippet.get_absolute_url(), "files": stored}
+    answer["files_left_out"] = [file.as_json() for file in files.left_out]
+    answer["files_note"] = carried.note([file["name"] for file in stored], files.left_out)
+    return JsonResponse(answer, status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
+
+
+def _files_of(request: HttpRequest, code: str, limits: SnippetLimits) -> carried.Carried:
+    """The session files the code names, from the kernel of the session this browser holds."""
+    key = issued_session_key(request.session)
+    if key is None:
+        return carried.Carried()  # a script's share: it has no session, so no files
+    return async_to_sync(carried.gather)(bus.owner_for(key), code, limits)
 
 
 def _recorded_in(request: HttpRequest) -> Callable[[str], list[dict]]:
@@ -131,6 +147,24 @@ def snippet_embed(request: HttpRequest, snippet_id: str) -> HttpResponse:
     return response
 
 
+@require_safe
+def snippet_file(request: HttpRequest, snippet_id: str, name: str) -> HttpResponse:
+    """One file a link carries, as stored: what a link's page lists and its notebook points at."""
+    refusal = too_many_views(request, "snippet-file")
+    if refusal is not None:
+        return refusal
+    snippet = _find(snippet_id)
+    if snippet is None or snippet.is_removed:
+        return gone(request, snippet_id, snippet)
+    file = snippet.files.select_related("blob").filter(name=name).first()
+    if file is None:
+        return HttpResponse(f"The link {snippet.id} carries no file {name!r}.", status=404, content_type="text/plain")
+    response = HttpResponse(bytes(file.blob.data), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, file.name) or "attachment"
+    patch_cache_control(response, public=True, max_age=EMBED_MAX_AGE_S)
+    return response
+
+
 def too_many_views(request: HttpRequest, url_name: str) -> HttpResponse | None:
     """The answer past the client's share of snippet views (pages, embeds, downloads), or None."""
     try:
@@ -162,12 +196,14 @@ def _well_formed(snippet_id: str) -> bool:
 
 
 def _context(request: HttpRequest, snippet: Snippet) -> dict:
+    snippet_data = snippet.as_json()
     return {
         "snippet": snippet,
-        "snippet_data": snippet.as_json(),
+        "snippet_data": snippet_data,
         "absolute_url": request.build_absolute_uri(snippet.get_absolute_url()),
         "description": _description(snippet.code),
         "code_lines": snippet.code.split("\n"),
+        "files": snippet_data["files"],
     }
 
 

@@ -145,3 +145,30 @@ async def test_links_shared_before_links_carried_their_url_are_still_listed(brow
     link = page.locator("#share-history a", has_text="from last month")
     await link.wait_for(state="attached", timeout=WAIT_MS)
     assert await link.get_attribute("href") == "/s/abcDEF12345"
+
+
+async def test_a_link_carries_the_csv_its_code_reads_and_runs_with_it_for_someone_else(browser, site, tmp_path):
+    author = await new_page(browser, site)
+    await author.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)
+    csv = tmp_path / "measures.csv"
+    csv.write_text("x,y\n1,2\n3,4\n5,6\n")
+    await author.set_input_files("#files-upload", str(csv))
+    await author.wait_for_function(
+        "() => document.querySelector('#files').textContent.includes('measures.csv')", timeout=WAIT_MS
+    )
+    code = "rows = open('measures.csv').read().split()\nprint('rows:', len(rows) - 1, 'last:', rows[-1])"
+    link = await run_and_share(author, code, "rows: 3 last: 5,6")
+    assert "measures.csv" in await author.inner_text("#share-status")  # the share says it went along
+
+    viewer = await new_page(browser, site, link.removeprefix(site))
+    listed = viewer.locator(".snippet-file-list a", has_text="measures.csv")
+    assert await listed.get_attribute("href") == link.removeprefix(site) + "/files/measures.csv"
+    await viewer.wait_for_selector("#run:not([disabled])", timeout=WAIT_MS)
+    await viewer.click("#run")  # a new session: the file is in its scratch folder before this run
+    ran = viewer.locator("#output .run.is-ok:not(.run-recorded)").first
+    await ran.wait_for(timeout=WAIT_MS)
+    assert "rows: 3 last: 5,6" in await ran.inner_text()
+    await viewer.wait_for_function(
+        "() => document.querySelector('#files').textContent.includes('measures.csv')", timeout=WAIT_MS
+    )
+    assert author.errors == [] and viewer.errors == []

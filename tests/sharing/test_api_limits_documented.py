@@ -37,6 +37,8 @@ def test_every_limit_in_the_api_table_is_the_servers_own():
     assert size(row("PLAYGROUND_SNIPPET_MAX_REQUEST_BYTES")) == snippets.max_request_bytes
     assert size(row("PLAYGROUND_MAX_CODE_BYTES")) == kernels.max_code_bytes
     assert size(row("PLAYGROUND_SNIPPET_MAX_OUTPUT_BYTES")) == snippets.max_output_bytes
+    assert size(row("PLAYGROUND_SNIPPET_MAX_FILE_BYTES")) == snippets.max_file_bytes
+    assert count(row("PLAYGROUND_SNIPPET_MAX_FILES")) == snippets.max_files
     assert f"{snippets.creates_per_window} per {snippets.rate_window_s} s" in row("CREATES_PER_WINDOW")
     assert size(row("a notebook sent to a conversion")) == notebooks.MAX_NOTEBOOK_BYTES
     assert count(row("cells of a notebook")) == notebooks.MAX_CELLS

@@ -37,7 +37,7 @@ def test_every_kind_of_value_is_documented_in_protocol_md():
 
 def test_every_request_a_page_sends_its_kernel_host_is_documented_in_protocol_md():
     text = DOC.read_text()
-    assert len(bus.TO_HOST) == 11
+    assert len(bus.TO_HOST) == 12
     missing = [kind for kind in [*bus.TO_HOST, bus.MESSAGE.type] if f"`{kind}`" not in text]
     assert not missing, f"undocumented bus messages: {missing}"
 

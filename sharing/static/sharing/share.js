@@ -102,7 +102,7 @@ export function setUpSharing({ shareButton, panel, apiUrl, linkPattern, editor, 
       urlInput.value = new URL(body.url, window.location.href).href;
       result.hidden = false;
       const note = httpStatus === 200 ? t('share_existing') : run ? '' : t('share_no_outputs');
-      say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note].filter(Boolean).join(' '));
+      say([t((await copy(urlInput)) ? 'share_copied' : 'share_ready'), note, body.files_note].filter(Boolean).join(' '));
       remember({ url: body.url, title: title || firstLine(code, 80), at: new Date().toISOString() }, linkPattern);
       showSharedLinks(history, linkPattern);
       parent = body.id; // what the editor holds now descends from this link
