@@ -10,22 +10,11 @@ what it sends is held to the size it announced and to what is left of the budget
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 from scratch import transfer
 
 from .filenames import names_in_code
-from .submission import SnippetLimits, SubmissionError
-
-
-@dataclasses.dataclass(frozen=True)
-class CarriedFile:
-    name: str
-    data: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+from .submission import CarriedFile, SnippetLimits, SubmissionError
 
 
 @dataclasses.dataclass(frozen=True)

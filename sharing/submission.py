@@ -15,7 +15,6 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from config.env import dataclass_from_env
 from kernel_runtime.files import BIDI_CONTROLS
@@ -23,15 +22,24 @@ from playground import messages
 
 from .outputs import BadOutputs, clean_outputs
 
-if TYPE_CHECKING:
-    from .carried import CarriedFile
-
 ID_SALT = b"tf-playground snippet v1\n"
 """Part of every id. A constant, not SECRET_KEY, so links are the same on every deployment."""
 ID_LENGTH = 11
 """Characters of the digest an id keeps (66 bits), Go playground's figure."""
 ID_PATTERN = r"[A-Za-z0-9_-]{11,43}"
 MAX_TITLE_CHARS = 120
+
+
+@dataclasses.dataclass(frozen=True)
+class CarriedFile:
+    """A session file a share carries, read from the sharer's kernel (carried.py)."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
