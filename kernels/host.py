@@ -128,7 +128,7 @@ class KernelHost:
             checks = checks if isinstance(checks, list) else []
             await session.execute(Request(message["id"], message["code"], message["reply"], checks=checks))
         elif kind == bus.SEED.type:  # a link's file, written before the session's next run
-            session.seeds.add(message.get("name"), message.get("data_b64"), message.get("append"))
+            session.files.seeds.add(message.get("name"), message.get("data_b64"), message.get("append"))
         elif kind == bus.INTERRUPT.type:
             await session.interrupt()
         elif kind == bus.RESTART.type:

@@ -29,7 +29,7 @@ from .pages import OpenPages
 from .pool import KernelPool
 from .process import KernelProcess
 from .record import SessionRecord
-from .seeds import Seeds
+from .sessionfiles import SessionFiles
 from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
 
@@ -76,13 +76,12 @@ class KernelSession:
         self._first_check: asyncio.TimerHandle | None = None
         self._announcer: asyncio.TimerHandle | asyncio.Task | None = None
         self._announced = ""  # the last state the browsers were told
-        self._file_replies: dict[str, str] = {}  # files request ref -> the reply channel waiting
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assistant.py)
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
         self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
         self.delivery = Delivery(owner, outbox, self.attached, self.record, self.variables)
         self.checks = ExerciseChecks()  # the current run's exercise checks, once it has ended
-        self.seeds = Seeds()  # a link's files, written into the kernel before the next run
+        self.files = SessionFiles(outbox)  # its scratch folder's requests, and a link's files (seeds.py)
 
     @property
     def running(self) -> bool:
@@ -185,17 +184,7 @@ class KernelSession:
 
     def files_request(self, request: object, reply: str) -> str | None:
         """Pass a scratch-folder request to the kernel (its answer goes to `reply`); or say why not."""
-        if self.process is None or self.state not in ("idle", "busy"):
-            return "this session has no kernel running"
-        try:
-            request = protocol.check(protocol.FILE_REQUESTS, request)
-        except protocol.MessageError:
-            return "not a file request"
-        if len(self._file_replies) > 64:  # answers a view stopped waiting for
-            self._file_replies.clear()
-        self._file_replies[str(request["ref"])] = reply
-        self.process.send(request)
-        return None
+        return self.files.request(self.process if self.state in ("idle", "busy") else None, request, reply)
 
     async def ask(self, request: dict, reply: str) -> None:
         """An editor's question: to the kernel at once, beside any run; never starts a kernel."""
@@ -269,7 +258,7 @@ class KernelSession:
         await self.delivery.begin(request, process.info)
         self._traffic.start_run()
         metrics.RUNS.inc()
-        for write in self.seeds.writes():  # answered by the kernel before it begins the run
+        for write in self.files.seeds.writes():  # answered by the kernel before it begins the run
             process.send(write)
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
         clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
@@ -295,13 +284,7 @@ class KernelSession:
         if current is not None and self.checks.owns(message):
             await self._checked(current, process, message)
             return
-        if kind in protocol.FILE_REPLIES and self.seeds.owns(message):
-            notice = self.seeds.answered(message)
-            if notice:
-                await self.delivery.notice(current, notice)
-            return
-        if kind in protocol.FILE_REPLIES and str(message.get("ref")) in self._file_replies:
-            await self._outbox.reply(self._file_replies.pop(str(message["ref"])), kind, text)
+        if kind in protocol.FILE_REPLIES and await self.files.answered(message, text, self._notice_for(current)):
             return
         run = current if current is not None and message.get("id") == current.id and kind != "ready" else None
         if run is not None and (kind == "done" or (kind == "error" and not run.errored)):
@@ -324,6 +307,9 @@ class KernelSession:
         elif kind == "stream" and message["id"] is None:  # a thread the user left running
             await self._outbox.broadcast(self.owner, kind, text)
         # anything else names a run that is not this one, or repeats its error: dropped
+
+    def _notice_for(self, request: Request | None):
+        return lambda text: self.delivery.notice(request, text)
 
     async def _forward(self, request: Request, message: dict, text: str) -> None:
         kind = message["type"]
