@@ -174,3 +174,25 @@ def test_the_class_pages_speak_spanish_to_a_spanish_browser():
     assert "Tu profesor ve el código" in student.get(f"/c/{code}").content.decode()
     html = join(student, code, "Ana")
     assert "Seguir al profesor" in html and "Ejercicio «{title}»: superado." in html
+
+
+def test_a_lesson_can_start_from_a_notebook_with_its_exercises_and_hidden_checks(client):
+    import nbformat
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Tensores"),
+        nbformat.v4.new_code_cell("t = tf.constant([1, 2, 3])"),
+        nbformat.v4.new_code_cell("# %% exercise: Cast\nt_float = ..."),
+        nbformat.v4.new_code_cell("# %% check\nassert t_float.dtype == tf.float32, 'float32, please'"),
+    ]
+    upload = SimpleUploadedFile("lesson.ipynb", nbformat.writes(notebook).encode(), "application/x-ipynb+json")
+    response = client.post("/class/open", {"name": "From a notebook", "seats": 5, "notebook": upload})
+    assert response.status_code == 302, response.content.decode()[:500]
+    classroom = Classroom.objects.get()
+    assert classroom.checks == {"Cast": "assert t_float.dtype == tf.float32, 'float32, please'"}
+    assert "# %% exercise: Cast" in classroom.student_code and "assert" not in classroom.student_code
+    bad = SimpleUploadedFile("lesson.ipynb", b"{not json", "application/x-ipynb+json")
+    refused = client.post("/class/open", {"name": "Bad", "seats": 5, "notebook": bad})
+    assert refused.status_code == 400 and "not a notebook" in refused.content.decode()

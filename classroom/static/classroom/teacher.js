@@ -19,12 +19,12 @@ function ago(seconds) {
   return s < 60 ? t('ago_s', { n: s }) : t('ago_min', { n: Math.round(s / 60) });
 }
 
-/* Short: the error's kind, its first words and its line (the hint is in the class's group above). */
+/* Short: the error's kind, its first words, its line and its hint, small. */
 function errorCell(error) {
   if (!error) return '';
   const words = error.evalue.split('\n')[0];
   const where = error.line ? el('code', 'error-line', error.line) : '';
-  return el('div', 'last-error', el('strong', null, error.ename), ' ', words.length > 90 ? words.slice(0, 90) + '…' : words, where ? el('br') : '', where);
+  return el('div', 'last-error', el('strong', null, error.ename), ' ', words.length > 90 ? words.slice(0, 90) + '…' : words, where ? el('br') : '', where, renderHint(error.hint) || '');
 }
 
 function exerciseCell(result) {
