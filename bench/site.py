@@ -111,18 +111,20 @@ def session_cookie(base: str) -> str:
     return next(c.split(";")[0] for c in cookies if c.startswith("sessionid="))
 
 
-def ws_url(base: str) -> str:
-    return base.replace("http", "ws", 1) + "/ws/session/"
+def ws_url(base: str, path: str = "/ws/session/") -> str:
+    return base.replace("http", "ws", 1) + path
 
 
-async def connect(base: str, cookie: str | None = None) -> ClientConnection:
-    """A visitor's websocket to the site, carrying its session cookie (without one, a new session)."""
+async def connect(base: str, cookie: str | None = None, path: str = "/ws/session/") -> ClientConnection:
+    """A visitor's websocket to the site, carrying its session cookie (without one, a new session);
+    `path` for another one (a class's student page adds `?class=<token>`, its teacher's view is
+    `/ws/class/<code>/`)."""
     import websockets  # a dev requirement (requirements-dev.txt): imported when first used
 
     headers = {"Origin": base}
     if cookie:
         headers["Cookie"] = cookie
-    return await websockets.connect(ws_url(base), additional_headers=headers, max_size=None)
+    return await websockets.connect(ws_url(base, path), additional_headers=headers, max_size=None)
 
 
 _unread: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # websocket -> messages of frames read
