@@ -84,3 +84,15 @@ def test_what_the_bench_reads_from_the_pages():
     assert taught_code("http://127.0.0.1:8000/class/K7M4QX/teach") == "K7M4QX"
     with pytest.raises(ValueError):
         taught_code("http://127.0.0.1:8000/class/new")
+
+
+def test_a_burst_is_reported_whole_and_in_parts_and_strangers_have_no_join():
+    from bench.classroom import Arrival, burst_row, table
+
+    warm = burst_row([Arrival(0.05, 0.02, 0.01), Arrival(0.1, 0.03, 0.02)], web_s=0.04, kernels_s=0.004, client_s=0.01)
+    assert warm["link_to_first_tensor"]["max_ms"] == pytest.approx(150.0)
+    assert warm["join_post"]["n"] == 2 and warm["web_cpu_per_newcomer_ms"] == 20.0
+    cold = burst_row([Arrival(0.0, 0.2, 1.0)], web_s=0.014, kernels_s=0.03, client_s=0.0)
+    assert cold["join_post"] == {"n": 0} and cold["link_to_first_tensor"]["p95_ms"] == pytest.approx(1200.0)
+    lines = table({"warm_class": warm | {"kernels_before": 54, "fill_s": 9.7}, "cold_strangers": cold})
+    assert "goal p95 <= 300" in lines[0] and "join POST -" in lines[3]
