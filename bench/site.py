@@ -117,7 +117,8 @@ def ws_url(base: str, path: str = "/ws/session/") -> str:
 
 async def connect(base: str, cookie: str | None = None, path: str = "/ws/session/") -> ClientConnection:
     """A visitor's websocket to the site, carrying its session cookie (without one, a new session);
-    `path` another of the site's websockets (a class's page adds `?class=<token>`)."""
+    `path` for another one (a class's student page adds `?class=<token>`, its teacher's view is
+    `/ws/class/<code>/`)."""
     import websockets  # a dev requirement (requirements-dev.txt): imported when first used
 
     headers = {"Origin": base}
