@@ -44,33 +44,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
-import contextlib
-import http.cookiejar
 import json
 import math
-import re
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kernels.limits import CLIENT_SHARE
-
+from .classburst import cold_strangers, warm_class
+from .classes import Browser, join, open_class, site_env
 from .cpu import kernels_cpu, kernels_cpu_s, process_cpu_s, wait_until_quiet
-from .memory import is_kernel, tree
 from .report import header, save_report
-from .site import connect, execute, next_message, running_site, server_pid
+from .site import connect, execute, running_site, server_pid
 from .stats import summary_ms
-from .workloads import FIRST_TENSOR
+from .teacherview import TeacherView, Update
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-LESSON = "x = tf.constant([1., 2., 3.])\nx * 2\n"
 SETUP = "x = tf.constant([1., 2., 3.])"
 SNIPPET = "x * 2 + 1"
 MIXED_DTYPES = "x + tf.constant([1, 2, 3])"  # float32 + int32: InvalidArgumentError, with a hint
@@ -89,16 +81,6 @@ class Run:
     sent: float
     done: float
     ok: bool
-
-
-@dataclass(frozen=True)
-class Update:
-    """A `student` message at the teacher's: when it arrived, whose, and what it said."""
-
-    at: float
-    name: str
-    runs: int
-    state: str
 
 
 @dataclass
@@ -137,28 +119,6 @@ def match_updates(runs: Iterable[Run], updates: Iterable[Update]) -> Matched:
     return matched
 
 
-def form_token(html: str) -> str | None:
-    """The CSRF token a page's form carries (`csrfmiddlewaretoken`)."""
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    return found[1] if found else None
-
-
-def page_class_token(html: str) -> str:
-    """The websocket token a student's page carries (`data-class-token`)."""
-    found = re.search(r'data-class-token="([^"]+)"', html)
-    if found is None:
-        raise ValueError("the page has no class token: not a seated student's page")
-    return found[1]
-
-
-def taught_code(url: str) -> str:
-    """The class code from the teacher's page's address, where opening a class lands."""
-    found = re.search(r"/class/(\w+)/teach$", urllib.parse.urlsplit(url).path)
-    if found is None:
-        raise ValueError(f"opening the class did not land on a teacher's page: {url}")
-    return found[1]
-
-
 def schedule(index: int, count: int, every_s: float, duration_s: float) -> list[float]:
     """When (seconds after the timed part starts) student `index` of `count` runs: every
     `every_s`, the students' first runs staggered evenly over the first period."""
@@ -169,134 +129,6 @@ def schedule(index: int, count: int, every_s: float, duration_s: float) -> list[
 def fails(index: int, run: int, error_every: int) -> bool:
     """Whether student `index`'s `run`-th timed run mixes dtypes: one in `error_every`, staggered."""
     return error_every > 0 and (index + run) % error_every == 0
-
-
-# --- a browser ---------------------------------------------------------------------------------
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # the redirect is answered as it is: Browser follows it itself
-
-
-class Browser:
-    """One browser over HTTP: its own cookies, forms posted with the CSRF token of the page it
-    loaded last and this site's Origin (as a browser sends on a POST). A redirect is returned, not
-    followed, so that a form's POST and the page it leads to are timed apart."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirects())
-        self.csrf: str | None = None
-
-    def get(self, path: str) -> str:
-        """The page's HTML."""
-        _, html = self._open(urllib.request.Request(self.base + path))
-        return html
-
-    def post(self, path: str, fields: dict[str, str]) -> str:
-        """Where the form's answer redirects to."""
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": self.csrf or "", **fields}).encode()
-        headers = {"Origin": self.base, "Content-Type": "application/x-www-form-urlencoded"}
-        location, _ = self._open(urllib.request.Request(self.base + path, data=body, headers=headers))
-        if location is None:
-            raise RuntimeError(f"POST {path} answered with a page, not a redirect")
-        return location
-
-    def cookie(self) -> str:
-        return "; ".join(f"{c.name}={c.value}" for c in self.jar if c.name == "sessionid")
-
-    def _open(self, request: urllib.request.Request) -> tuple[str | None, str]:
-        """(where it redirects, or None; its HTML)."""
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                html = response.read().decode()
-        except urllib.error.HTTPError as exc:
-            if exc.code in (301, 302, 303) and exc.headers.get("Location"):
-                return urllib.parse.urlsplit(exc.headers["Location"]).path, ""
-            raise RuntimeError(f"{request.get_method()} {request.full_url}: {exc.code} {exc.read()[:300]!r}") from None
-        self.csrf = form_token(html) or self.csrf
-        return None, html
-
-
-def open_class(teacher: Browser, seats: int, name: str = "Bench class") -> str:
-    """Open a class from `teacher`'s browser as the form of /class/new does; its code."""
-    teacher.get("/class/new")
-    location = teacher.post("/class/open", {"name": name, "seats": str(seats), "starting_code": LESSON})
-    teacher.get(location)  # the teacher's page, as the browser lands on it
-    return taught_code(location)
-
-
-def join(student: Browser, code: str, name: str) -> str:
-    """Join with the form already loaded (student.get(f"/c/{code}")) and load the page the join
-    leads to; the class token it carries."""
-    return page_class_token(student.get(student.post(f"/c/{code}/join", {"name": name})))
-
-
-# --- the site ----------------------------------------------------------------------------------
-
-
-def site_env(kernels: int) -> dict[str, str]:
-    """Room for `kernels` sessions from one address, and for their joins."""
-    return {
-        "PLAYGROUND_MAX_KERNELS": str(max(100, int(kernels / CLIENT_SHARE) + 10)),
-        "PLAYGROUND_CLASS_MAX_SEATS": str(max(100, kernels)),
-        "PLAYGROUND_CLASS_JOINS_PER_MINUTE": "10000",
-    }
-
-
-def kernel_processes(pid: int) -> int:
-    return sum(1 for child in tree(pid) if is_kernel(child))
-
-
-def wait_for_kernels(pid: int, count: int, timeout_s: float) -> tuple[float, int]:
-    """Wait until `count` kernel processes are under the web process and its CPU is quiet (their
-    warm-ups over); (seconds it took, kernels then)."""
-    started = time.monotonic()
-    deadline = started + timeout_s
-    while kernel_processes(pid) < count and time.monotonic() < deadline:
-        time.sleep(0.5)
-    wait_until_quiet(pid, max(10.0, deadline - time.monotonic()), 3)
-    return time.monotonic() - started, kernel_processes(pid)
-
-
-class TeacherView:
-    """The teacher's websocket, read all along: every `student` message, when it arrived."""
-
-    def __init__(self, websocket) -> None:
-        self.websocket = websocket
-        self.updates: list[Update] = []
-        self.frames = 0
-        self.bytes = 0
-        self._reader: asyncio.Task | None = None
-
-    @classmethod
-    async def open(cls, base: str, teacher: Browser, code: str) -> TeacherView:
-        websocket = await connect(base, teacher.cookie(), path=f"/ws/class/{code}/")
-        roster = await next_message(websocket)
-        assert roster["type"] == "roster", roster
-        view = cls(websocket)
-        view._reader = asyncio.create_task(view._read())
-        return view
-
-    async def _read(self) -> None:
-        with contextlib.suppress(Exception):  # closed at the end
-            while True:
-                frame = await self.websocket.recv()
-                at = time.perf_counter()
-                self.frames += 1
-                self.bytes += len(frame)
-                for line in frame.split("\n"):
-                    message = json.loads(line)
-                    if message["type"] == "student":
-                        student = message["student"]
-                        self.updates.append(Update(at, student["name"], student["runs"], student["state"]))
-
-    async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-        await self.websocket.close()
 
 
 # --- the teacher's view under a class ----------------------------------------------------------
@@ -410,99 +242,6 @@ async def class_view(args: argparse.Namespace, with_class: bool) -> dict:
                 {"run": vars(run), "update": vars(update)} for run, update in matched.wrong_state[:3]
             ],
         }
-    print(json.dumps(row), flush=True)
-    return row
-
-
-# --- a warm class's burst ----------------------------------------------------------------------
-
-
-@dataclass
-class Arrival:
-    form_s: float  # a student's join POST (0 for a stranger, who has no form)
-    page_s: float  # the page: the one the join leads to, or a stranger's GET /
-    first_tensor_s: float  # websocket open to the first tensor's result
-
-    @property
-    def total_s(self) -> float:
-        return self.form_s + self.page_s + self.first_tensor_s
-
-
-async def arrive(base: str, after_s: float, student: Browser | None, code: str | None, name: str) -> Arrival:
-    """One newcomer, from its start `after_s` in: a seated student's join (the form loaded
-    beforehand) and the page it leads to, or a stranger's GET /; then websocket and first tensor."""
-    await asyncio.sleep(after_s)
-    started = time.perf_counter()
-    path, browser = "/ws/session/", student or Browser(base)
-    if student is not None and code is not None:
-        location = await asyncio.to_thread(student.post, f"/c/{code}/join", {"name": name})
-        posted = time.perf_counter()
-        path += "?class=" + page_class_token(await asyncio.to_thread(student.get, location))
-    else:
-        posted = started
-        await asyncio.to_thread(browser.get, "/")
-    paged = time.perf_counter()
-    async with await connect(base, browser.cookie(), path=path) as websocket:
-        messages = await execute(websocket, FIRST_TENSOR, uuid.uuid4().hex)
-        done = time.perf_counter()
-    assert messages[0]["type"] == "result", messages
-    return Arrival(posted - started, paged - posted, done - paged)
-
-
-def burst_row(arrivals: list[Arrival], web_s: float, kernels_s: float, client_s: float) -> dict:
-    count = len(arrivals)
-    forms = [a.form_s for a in arrivals] if any(a.form_s for a in arrivals) else []  # strangers have none
-    return {
-        "newcomers": count,
-        "link_to_first_tensor": summary_ms([a.total_s for a in arrivals]),
-        "join_post": summary_ms(forms),
-        "page": summary_ms([a.page_s for a in arrivals]),
-        "websocket_to_first_tensor": summary_ms([a.first_tensor_s for a in arrivals]),
-        "web_cpu_per_newcomer_ms": round(web_s / count * 1000, 2),
-        "kernel_cpu_per_newcomer_ms": round(kernels_s / count * 1000, 2),
-        "client_cpu_per_newcomer_ms": round(client_s / count * 1000, 2),
-    }
-
-
-async def timed_burst(
-    base: str, pid: int, count: int, spread_s: float, code: str | None, browsers: list[Browser | None]
-) -> dict:
-    web, kernels, client = process_cpu_s(pid), kernels_cpu(pid), time.process_time()
-    alive = kernel_processes(pid)
-    arrivals = await asyncio.gather(
-        *(
-            arrive(base, spread_s * i / count, browsers[i], code, f"student-{i:03d}")
-            for i in range(count)  # each newcomer from its own start
-        )
-    )
-    web, kernels_s = process_cpu_s(pid) - web, kernels_cpu_s(pid, since=kernels)
-    return burst_row(list(arrivals), web, kernels_s, time.process_time() - client) | {"kernels_before": alive}
-
-
-async def warm_class(args: argparse.Namespace) -> dict:
-    with running_site(site_env(args.seats), quiet=True) as base:
-        pid = server_pid(base.rsplit(":", 1)[1])
-        await asyncio.to_thread(wait_until_quiet, pid, 120.0, 3)
-        before = kernel_processes(pid)
-        teacher = Browser(base)
-        code = await asyncio.to_thread(open_class, teacher, args.seats)
-        fill_s, ready = await asyncio.to_thread(wait_for_kernels, pid, before + args.seats, args.fill_timeout)
-        view = await TeacherView.open(base, teacher, code)
-        browsers: list[Browser | None] = [Browser(base) for _ in range(args.seats)]
-        await asyncio.gather(*(asyncio.to_thread(b.get, f"/c/{code}") for b in browsers if b))  # the join form
-        await asyncio.to_thread(wait_until_quiet, pid, 60.0, 2)
-        row = await timed_burst(base, pid, args.seats, args.spread, code, browsers)
-        await view.close()
-    row |= {"kernels_before_class": before, "kernels_after_fill": ready, "fill_s": round(fill_s, 1)}
-    print(json.dumps(row), flush=True)
-    return row
-
-
-async def cold_strangers(args: argparse.Namespace) -> dict:
-    with running_site(site_env(args.seats), quiet=True) as base:
-        pid = server_pid(base.rsplit(":", 1)[1])
-        await asyncio.to_thread(wait_until_quiet, pid, 120.0, 3)
-        row = await timed_burst(base, pid, args.seats, args.spread, None, [None] * args.seats)
     print(json.dumps(row), flush=True)
     return row
 

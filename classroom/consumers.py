@@ -30,6 +30,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.code = str(self.scope["url_route"]["kwargs"]["code"])
         self.roster: Roster | None = None
+        self.groups: list[dict] = []  # the error groups the view was last sent
         classroom = await _taught_class(self.scope, self.code)
         if classroom is None:
             await self.close(code=4403)
@@ -59,7 +60,11 @@ class ClassConsumer(AsyncWebsocketConsumer):
         roster = self.roster
         entry = roster.update(event["student"]) if roster is not None else None
         if roster is not None and entry is not None:
-            await self._send({"type": "student", "student": entry, "errors": roster.error_groups()})
+            update: dict = {"type": "student", "student": entry}
+            groups = roster.error_groups()
+            if groups != self.groups:  # sent when they change: most runs change no group
+                update["errors"] = self.groups = groups
+            await self._send(update)
 
     async def class_seat(self, event: dict) -> None:
         if self.roster is not None:

@@ -10,7 +10,7 @@ visit lands on the same seat (seats.py).
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -162,19 +162,15 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     form = JoinForm(request.POST)
     if not form.is_valid():
         return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=400)
-    owner = bus.owner_for(clients.ensure_issued_session(request))
-    seat = Seat.objects.filter(classroom=classroom, owner=owner).first()
-    if seat is None and classroom.seat_set.count() >= classroom.seats:
-        form.add_error(None, f"The class is full: its {classroom.seats} seats are taken. Ask your teacher.")
-        return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=409)
-    try:
-        seat = seat or Seat.objects.create(classroom=classroom, owner=owner, name=form.cleaned_data["name"])
-    except IntegrityError:  # the same browser, twice at once
-        seat = Seat.objects.get(classroom=classroom, owner=owner)
-    if seat.name != form.cleaned_data["name"]:
-        seat.name = form.cleaned_data["name"]
-        seat.save(update_fields=["name"])
-    request.session[seats.STUDENT_KEY] = {"code": classroom.code, "seat": seat.pk}
+    # One transaction, one commit: a class of 50 joins at once, and each commit waits for the disk.
+    with transaction.atomic():
+        seat = _seat_for(request, classroom, form.cleaned_data["name"])
+        if seat is None:
+            form.add_error(None, f"The class is full: its {classroom.seats} seats are taken. Ask your teacher.")
+            return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=409)
+        request.session[seats.STUDENT_KEY] = {"code": classroom.code, "seat": seat.pk}
+        request.session.save()
+    request.session.modified = False  # saved above, within the join's commit
     closing.announce_seat(classroom.code, seat)
     return HttpResponseRedirect(reverse("class-join-page", args=[classroom.code]))
 
@@ -210,6 +206,24 @@ def _student_page(request: HttpRequest, classroom: Classroom, seat: Seat) -> Htt
         "examples": examples.for_language(get_language()),
     }
     return render(request, "classroom/student.html", context)
+
+
+def _seat_for(request: HttpRequest, classroom: Classroom, name: str) -> Seat | None:
+    """This browser's seat in the class, named `name` (taken now if it had none); None when full."""
+    owner = bus.owner_for(clients.ensure_issued_session(request))
+    seat = Seat.objects.filter(classroom=classroom, owner=owner).first()
+    if seat is None and classroom.seat_set.count() >= classroom.seats:
+        return None
+    if seat is None:
+        try:
+            with transaction.atomic():  # a savepoint: the same browser, twice at once
+                return Seat.objects.create(classroom=classroom, owner=owner, name=name)
+        except IntegrityError:
+            seat = Seat.objects.get(classroom=classroom, owner=owner)
+    if seat.name != name:
+        seat.name = name
+        seat.save(update_fields=["name"])
+    return seat
 
 
 def _seat_of(request: HttpRequest, classroom: Classroom) -> Seat | None:

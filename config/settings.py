@@ -54,7 +54,14 @@ def database_from_env(sqlite_path: str) -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         private_sqlite_file(sqlite_path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+        # WAL with synchronous=NORMAL: a commit no longer waits for the disk twice, and readers
+        # never wait for a writer (a class of 50 joining at once was ~40 % SQLite commits);
+        # IMMEDIATE transactions take the write lock up front, so two never deadlock upgrading.
+        options = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path, "OPTIONS": options}
     import dj_database_url
 
     try:

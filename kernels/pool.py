@@ -131,8 +131,10 @@ class KernelPool:
 
     async def acquire(self, reserved_for: str | None = None) -> KernelProcess:
         """A ready kernel: from the pool when one is waiting (and not held for another class than
-        `reserved_for`), else the next one started."""
-        self._note_handout()
+        `reserved_for`), else the next one started. A class's student served from its reserve is
+        no demand of the pool's own (the reserve was that demand)."""
+        if reserved_for is None or self.reservations.held(reserved_for) == 0:
+            self._note_handout()
         process = self._take_ready(reserved_for)
         if process is None:
             process = await self._wait_for_start()

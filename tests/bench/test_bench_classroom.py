@@ -3,17 +3,8 @@ runs' schedule, and what the bench reads from the pages. No server, no timing th
 
 import pytest
 
-from bench.classroom import (
-    Run,
-    Update,
-    fails,
-    form_token,
-    match_updates,
-    page_class_token,
-    reflects,
-    schedule,
-    taught_code,
-)
+from bench.classes import form_token, page_class_token, taught_code
+from bench.classroom import Run, Update, fails, match_updates, reflects, schedule
 
 
 def run(name="ana", number=2, sent=10.0, done=10.02, ok=True):
@@ -87,7 +78,8 @@ def test_what_the_bench_reads_from_the_pages():
 
 
 def test_a_burst_is_reported_whole_and_in_parts_and_strangers_have_no_join():
-    from bench.classroom import Arrival, burst_row, table
+    from bench.classburst import Arrival, burst_row
+    from bench.classroom import table
 
     warm = burst_row([Arrival(0.05, 0.02, 0.01), Arrival(0.1, 0.03, 0.02)], web_s=0.04, kernels_s=0.004, client_s=0.01)
     assert warm["link_to_first_tensor"]["max_ms"] == pytest.approx(150.0)

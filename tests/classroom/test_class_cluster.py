@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from bench.classes import Browser, student_path
+from bench.classes import Browser, join, open_class, student_path
 from bench.cluster import Cluster
 from bench.site import connect, execute, next_message
 
@@ -32,14 +32,15 @@ async def test_students_on_two_web_processes_and_two_hosts_appear_in_one_teacher
     with Cluster(webs=2, kernelhosts=2) as cluster:
         first, second = (web.base for web in cluster.webs)
         teacher = Browser(first)
-        code = await asyncio.to_thread(teacher.open_class, "Cluster", 5)
-        ana, bo = Browser(first), Browser(second)
-        ana_token = await asyncio.to_thread(ana.join, code, "Ana")
-        bo_token = await asyncio.to_thread(bo.join, code, "Bo")
+        code = await asyncio.to_thread(open_class, teacher, 5, "Cluster")
+        tokens = {}
+        for browser, name in ((ana := Browser(first), "Ana"), (bo := Browser(second), "Bo")):
+            await asyncio.to_thread(browser.get, f"/c/{code}")  # the join form first, as a browser
+            tokens[name] = await asyncio.to_thread(join, browser, code, name)
         async with (
-            await connect(first, teacher.cookie, f"/ws/class/{code}/") as view,
-            await connect(first, ana.cookie, student_path(ana_token)) as ana_page,
-            await connect(second, bo.cookie, student_path(bo_token)) as bo_page,
+            await connect(first, teacher.cookie(), f"/ws/class/{code}/") as view,
+            await connect(first, ana.cookie(), student_path(tokens["Ana"])) as ana_page,
+            await connect(second, bo.cookie(), student_path(tokens["Bo"])) as bo_page,
         ):
             await receive(view, "roster")
             await execute(ana_page, "tf.constant(1) + tf.constant(1.5)", "a1")
@@ -51,6 +52,7 @@ async def test_students_on_two_web_processes_and_two_hosts_appear_in_one_teacher
             await view.send(json.dumps({"type": "push", "code": "pushed = 1"}))
             for page in (ana_page, bo_page):
                 assert (await receive(page, "push"))["code"] == "pushed = 1"
+            await asyncio.to_thread(teacher.get, f"/class/{code}/teach")  # the page with the Close form
             await asyncio.to_thread(teacher.post, f"/class/{code}/close", {})
             for page in (ana_page, bo_page):
                 assert (await receive(page, "class"))["closed"] is True
