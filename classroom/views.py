@@ -162,15 +162,14 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     form = JoinForm(request.POST)
     if not form.is_valid():
         return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=400)
-    # One transaction, one commit: a class of 50 joins at once, and each commit waits for the disk.
+    # The new session and the seat in one commit (a class of 50 joins at once, and each commit
+    # waits for the disk); the session's data is saved with its cookie as the answer goes.
     with transaction.atomic():
         seat = _seat_for(request, classroom, form.cleaned_data["name"])
-        if seat is None:
-            form.add_error(None, f"The class is full: its {classroom.seats} seats are taken. Ask your teacher.")
-            return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=409)
-        request.session[seats.STUDENT_KEY] = {"code": classroom.code, "seat": seat.pk}
-        request.session.save()
-    request.session.modified = False  # saved above, within the join's commit
+    if seat is None:
+        form.add_error(None, f"The class is full: its {classroom.seats} seats are taken. Ask your teacher.")
+        return render(request, "classroom/join.html", {"classroom": classroom, "form": form}, status=409)
+    request.session[seats.STUDENT_KEY] = {"code": classroom.code, "seat": seat.pk}
     closing.announce_seat(classroom.code, seat)
     return HttpResponseRedirect(reverse("class-join-page", args=[classroom.code]))
 

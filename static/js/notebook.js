@@ -32,7 +32,9 @@ export function setUpNotebooks(editor, recorder, urls) {
   editor.cm.on('drop', (c, e) => {
     const file = e.dataTransfer.files[0];
     if (!file) return;
-    e.preventDefault();
+    e.preventDefault(); // else CodeMirror pastes the file's text
+    if (!/\.(ipynb|py)$/i.test(file.name)) return; // a data file: the Files panel takes it (files.js)
+    e.stopPropagation();
     open(file);
   });
 }

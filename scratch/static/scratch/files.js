@@ -22,6 +22,16 @@ export function createFilesPanel(table, folderUrl) {
     }, () => {}); // no kernel yet: the last listing stays
   }
 
+  // A file dropped anywhere on the page (a notebook on the editor aside) goes to the scratch folder.
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    e.preventDefault();
+    if (!e.dataTransfer.files.length) return;
+    input.files = e.dataTransfer.files;
+    form.closest('details')?.setAttribute('open', '');
+    input.dispatchEvent(new Event('change'));
+  });
+
   input.addEventListener('change', () => {
     const body = new FormData(form);
     call({ method: 'POST', body, headers: { 'X-CSRFToken': body.get('csrfmiddlewaretoken') } })
