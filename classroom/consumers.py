@@ -30,7 +30,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.code = str(self.scope["url_route"]["kwargs"]["code"])
         self.roster: Roster | None = None
-        self.groups: list[dict] = []  # the error groups the view was last sent
+        self.error_groups: list[dict] = []  # the error groups the view was last sent (not `groups`: Channels')
         classroom = await _taught_class(self.scope, self.code)
         if classroom is None:
             await self.close(code=4403)
@@ -62,8 +62,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
         if roster is not None and entry is not None:
             update: dict = {"type": "student", "student": entry}
             groups = roster.error_groups()
-            if groups != self.groups:  # sent when they change: most runs change no group
-                update["errors"] = self.groups = groups
+            if groups != self.error_groups:  # sent when they change: most runs change no group
+                update["errors"] = self.error_groups = groups
             await self._send(update)
 
     async def class_seat(self, event: dict) -> None:

@@ -38,6 +38,7 @@ class Request:
     queued_at: float = field(default_factory=time.monotonic)
     stopped_by: dict | None = None  # the limit that stopped it, reported on its `done`
     errored: bool = False  # a run reports at most one error
+    ended: bool = False  # its `done` was forwarded (the kernel may still run its exercise's checks)
     record: RunRecord | None = None  # once it runs: what its pages are sent, kept (record.py)
     checks: list = field(default_factory=list)  # an exercise's hidden checks, run after it (checks.py)
 

@@ -287,6 +287,8 @@ class KernelSession:
         if kind in protocol.FILE_REPLIES and await self.files.answered(message, text, self._notice_for(current)):
             return
         run = current if current is not None and message.get("id") == current.id and kind != "ready" else None
+        if run is not None and run.ended:  # its `done` came: while its checks run, the rest is dropped
+            run = None
         if run is not None and (kind == "done" or (kind == "error" and not run.errored)):
             await self._forward(run, message, text)  # never dropped: the run must end
             return
@@ -324,6 +326,7 @@ class KernelSession:
                 await self.delivery.variables_owed(page, request.id)
         await self.delivery.run_message(request, kind, text)
         if kind == "done":
+            request.ended = True
             for verdict in self.checks.after_run(request.id, request.checks, json.loads(text)):
                 await self.delivery.verdict(request, verdict)
             if self.process is None or not self.checks.start_next(self.process):

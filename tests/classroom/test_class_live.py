@@ -14,7 +14,7 @@ from django.test import Client
 
 from bench.site import next_message
 from config.asgi import application
-from tests.classroom.support import class_token, join, open_class
+from tests.classroom.support import LESSON, class_token, join, open_class
 from tests.communicator import connect, receive_until, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -25,9 +25,9 @@ RIGHT = "# %% exercise: Cast to float\nt_float = tf.cast(t, tf.float32)"
 class Class:
     """A class opened by a teacher's browser, with its code and the teacher's websocket."""
 
-    def __init__(self) -> None:
+    def __init__(self, lesson: str = LESSON) -> None:
         self.teacher = Client()
-        self.code = open_class(self.teacher, seats=3)
+        self.code = open_class(self.teacher, seats=3, code=lesson)
         self.sockets: list[WebsocketCommunicator] = []
 
     async def watch(self) -> WebsocketCommunicator:
@@ -219,3 +219,45 @@ async def test_the_teachers_playground_pushes_its_cell_and_students_cannot_speak
     await ana.send_to(text_data=json.dumps({"type": "push", "code": "spam"}))
     assert (await receive(ana, "error"))["ename"] == "ClassError"
     assert await teacher.receive_nothing(timeout=0.5)  # the teacher's playground got no push back
+
+
+SLOW_CHECK = """# %% exercise: Slow
+slow = 1
+# %% check
+import time
+time.sleep(1.0)
+assert slow == 1, "slow must be 1"
+"""
+FORGES_DONE = """# %% exercise: Slow
+slow = 1
+import gc, threading, time
+from kernel_runtime import link as wire
+_link = next(o for o in gc.get_objects() if isinstance(o, wire.Link))
+def _forge():
+    time.sleep(0.4)  # while the check sleeps
+    for _ in range(2):
+        _link.send({"type": "done", "id": "forger", "ok": True, "elapsed_ms": 0})
+    _link.flush()
+threading.Thread(target=_forge, daemon=True).start()
+"""
+
+
+async def test_a_kernel_that_forges_its_runs_done_while_the_check_runs_ends_nothing_twice(host_cleanup, fresh_cache):
+    lesson = await sync_to_async(Class)(SLOW_CHECK)
+    try:
+        ana, neighbour = await lesson.student("Ana"), await lesson.student("Bo")
+        await run(neighbour, "kept = tf.constant(7)", "n1")
+        await ana.send_to(text_data=json.dumps({"type": "execute", "id": "forger", "code": FORGES_DONE}))
+        seen = await receive_until(ana, lambda m: m["type"] == "verdict")
+        await asyncio.sleep(0.5)
+        while not await ana.receive_nothing(timeout=0.3):
+            seen.append(json.loads(await ana.receive_from()))
+        dones = [m for m in seen if m["type"] == "done" and m["id"] == "forger"]
+        assert len(dones) == 1 and seen[-1]["type"] != "done"  # the forged ones never reached the page
+        assert [m["passed"] for m in seen if m["type"] == "verdict"] == [True]
+        after = await run(ana, "slow + 1", "after")  # the session goes on, one run at a time
+        assert next(m for m in after if m["type"] == "result")["value"]["repr"] == "2"
+        kept = await run(neighbour, "int(kept)", "n2")
+        assert next(m for m in kept if m["type"] == "result")["value"]["repr"] == "7"
+    finally:
+        await lesson.close()
