@@ -18,12 +18,12 @@ const statusEl = $('status');
 const buttons = { run: $('run'), interrupt: $('interrupt'), restart: $('restart') };
 const editor = createEditor($('code'), pageData.classCode && 'playground.code.class.' + pageData.classCode);
 const announce = createAnnouncer($('announcer'));
-// A class's page only: its module, and every message (those before it loaded, too).
+// A class's page only: its module, which hears every message.
 const early = [];
 let classroom = { message: (m) => early.push(m) };
 if (pageData.classToken) {
   import('../classroom/class.js').then((c) => {
-    classroom = c.createClassroom({ banners: $('banners'), editor, announce, send: (m) => session.send(m), data: pageData });
+    classroom = c.createClassroom({ banners: $('banners'), editor, announce, send: session.send, data: pageData });
     early.forEach(classroom.message);
   });
 }
@@ -47,7 +47,7 @@ const session = createSession({
   onMessage(m) {
     recorder.message(m);
     assist.answer(m); // completions, inspection
-    classroom.message(m); // a class's page: pushes, verdicts, its end
+    classroom.message(m);
     if (m.type === 'status' && m.state === 'idle') files.refresh();
   },
 });

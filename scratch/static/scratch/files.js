@@ -22,7 +22,7 @@ export function createFilesPanel(table, folderUrl) {
     }, () => {}); // no kernel yet: the last listing stays
   }
 
-  // A file dropped anywhere on the page (a notebook on the editor aside) goes to the scratch folder.
+  // A file dropped on the page (not a notebook on the editor) is uploaded.
   document.addEventListener('dragover', (e) => e.preventDefault());
   document.addEventListener('drop', (e) => {
     e.preventDefault();
