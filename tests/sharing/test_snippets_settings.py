@@ -16,7 +16,24 @@ from tests.support import ROOT
 def test_without_database_url_the_site_uses_sqlite(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     database = site_settings.database_from_env("/data/db.sqlite3")
-    assert database == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/data/db.sqlite3"}
+    assert database["ENGINE"] == "django.db.backends.sqlite3" and database["NAME"] == "/data/db.sqlite3"
+    # WAL: a commit does not wait for the disk (a class of 50 joining at once, docs/benchmarks.md)
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_a_sqlite_database_file_is_in_wal_mode_once_the_site_connects(tmp_path):
+    import sqlite3
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    script = "import django; django.setup(); from django.db import connection; connection.ensure_connection()"
+    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "SQLITE_PATH": str(tmp_path / "db.sqlite3")}
+    env |= {"PLAYGROUND_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True)
+    assert sqlite3.connect(tmp_path / "db.sqlite3").execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_database_url_selects_postgresql(monkeypatch):
