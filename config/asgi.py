@@ -27,7 +27,7 @@ async def lifespan(scope, receive, send) -> None:
         if message["type"] == "lifespan.startup":
             if settings.PLAYGROUND_METRICS_PORT:
                 port, address = settings.PLAYGROUND_METRICS_PORT, settings.PLAYGROUND_METRICS_ADDRESS
-                lag = metrics.serve(port, address, _embedded_sessions)
+                lag = metrics.serve(port, address, _embedded_sessions, _embedded_pool)
             await embedded.wait_warm()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
@@ -42,6 +42,11 @@ async def lifespan(scope, receive, send) -> None:
 def _embedded_sessions() -> list:
     host = embedded.current()
     return list(host.sessions.values()) if host is not None else []
+
+
+def _embedded_pool() -> tuple[int, int] | None:
+    host = embedded.current()
+    return (host.pool.ready, host.pool.reservations.held()) if host is not None else None
 
 
 application = ProtocolTypeRouter(

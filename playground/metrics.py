@@ -31,10 +31,11 @@ BUFFER_DROPS = Counter("playground_websocket_buffer_drops_total", "Messages drop
 
 
 class KernelStates(Collector):
-    """Kernels by state, read from the embedded kernel host when the metrics are scraped."""
+    """Kernels by state, and the pool's ready and held ones, read from the embedded kernel host
+    when the metrics are scraped."""
 
-    def __init__(self, sessions: Callable[[], list]):
-        self._sessions = sessions
+    def __init__(self, sessions: Callable[[], list], pool: Callable[[], tuple[int, int] | None]):
+        self._sessions, self._pool = sessions, pool
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
@@ -47,6 +48,11 @@ class KernelStates(Collector):
         for state, count in counts.items():
             family.add_metric([state], count)
         yield family
+        pool = self._pool()
+        if pool is not None:
+            ready, held = pool
+            yield GaugeMetricFamily("playground_ready_kernels", "Kernels forked and warm, no session yet.", ready)
+            yield GaugeMetricFamily("playground_held_kernels", "Ready kernels held for classes' students.", held)
 
 
 async def watch_event_loop() -> None:
@@ -58,9 +64,12 @@ async def watch_event_loop() -> None:
         EVENT_LOOP_LAG.observe(max(0.0, loop.time() - due))
 
 
-def serve(port: int, address: str, sessions: Callable[[], list]) -> asyncio.Task:
-    """Serve /metrics on `port` and sample the event loop's lag (the task returned)."""
-    REGISTRY.register(KernelStates(sessions))
+def serve(
+    port: int, address: str, sessions: Callable[[], list], pool: Callable[[], tuple[int, int] | None] = lambda: None
+) -> asyncio.Task:
+    """Serve /metrics on `port` and sample the event loop's lag (the task returned). `pool`: the
+    kernel host's (ready, held) kernels, or None without one in this process."""
+    REGISTRY.register(KernelStates(sessions, pool))
     start_http_server(port, addr=address)
     log.info("metrics on http://%s:%s/metrics", address, port)
     return asyncio.create_task(watch_event_loop(), name="metrics-event-loop-lag")

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 async def test_the_metrics_say_the_event_loop_lag_kernels_by_state_and_refusals_by_reason():
     port = free_port()
-    lag = metrics.serve(port, "127.0.0.1", lambda: [Session("idle"), Session("idle"), Session("busy")])
+    lag = metrics.serve(port, "127.0.0.1", lambda: [Session("idle"), Session("idle"), Session("busy")], lambda: (7, 5))
     try:
         refused = await AsyncClient().post("/api/snippets", "{}", content_type="text/plain")
         assert refused.status_code == 415
@@ -38,6 +38,7 @@ async def test_the_metrics_say_the_event_loop_lag_kernels_by_state_and_refusals_
     finally:
         lag.cancel()
     assert 'playground_kernels{state="idle"} 2.0' in text and 'playground_kernels{state="busy"} 1.0' in text
+    assert "playground_ready_kernels 7.0" in text and "playground_held_kernels 5.0" in text
     assert 'playground_refusals_total{reason="content_type"}' in text
     assert (
         "playground_event_loop_lag_seconds_count" in text and "playground_event_loop_lag_seconds_count 0.0" not in text
