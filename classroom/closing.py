@@ -27,7 +27,7 @@ def close(classroom: Classroom) -> None:
     classroom.save(update_fields=["closed_at", "checks", "student_code"])
     seats.mark_closed(classroom.code)
     warm.hold(classroom.code, 0, 0)
-    cache.delete(membership.CHECKS_KEY.format(code=classroom.code))
+    cache.delete_many([key.format(code=classroom.code) for key in (membership.CHECKS_KEY, membership.EDITOR_KEY)])
     _tell(students_group(classroom.code), {"type": "class.closed", "code": classroom.code})
     _tell(teacher_group(classroom.code), {"type": "class.closed", "code": classroom.code})
 

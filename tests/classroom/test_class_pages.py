@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from classroom import closing, codes, seats
+from classroom import closing, codes, membership, seats
 from classroom.models import Classroom, Seat
 from sharing.models import Snippet
 from sharing.submission import Submission
@@ -89,7 +90,9 @@ def test_closing_a_class_forgets_its_roster_and_checks_and_its_link_says_it_clos
     code = open_class(teacher)
     join(student, code)
     token = class_token(student.get(f"/c/{code}").content.decode())
+    cache.set(membership.EDITOR_KEY.format(code=code), "what the teacher's editor held")
     teacher.post(f"/class/{code}/close")
+    assert cache.get(membership.EDITOR_KEY.format(code=code)) is None
     classroom = Classroom.objects.get(code=code)
     assert not classroom.is_open and classroom.checks == {} and classroom.student_code == ""
     assert not Seat.objects.filter(classroom=classroom).exists()
