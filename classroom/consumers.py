@@ -103,11 +103,8 @@ def _taught_class(scope: dict, code: str) -> Classroom | None:
     key = clients.issued_key(scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME))
     if key is None:
         return None
-    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=key)
-    teacher_key = (session.get(seats.TEACHER_KEY) or {}).get(code)
-    classroom = Classroom.objects.open_by_key(teacher_key) if isinstance(teacher_key, str) else None
     closing.sweep()
-    return classroom if classroom is not None and classroom.code == code else None
+    return seats.taught(import_module(settings.SESSION_ENGINE).SessionStore(session_key=key), code)[0]
 
 
 @database_sync_to_async

@@ -8,15 +8,28 @@ closed in the cache every web process shares), and only for the class's lifetime
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core import signing
 from django.core.cache import cache
 
 from .apps import class_limits
+from .models import Classroom
 
 SALT = "classroom.seat"
 PRESENTER_SEAT = 0  # seats are numbered from 1: a token for seat 0 is the teacher's playground
 STUDENT_KEY = "classroom"  # request.session: {"code", "seat"} of the class this browser is in
 TEACHER_KEY = "teaching"  # request.session: {code: teacher key} of the classes this browser teaches
+
+
+def taught(session: Mapping, code: str) -> tuple[Classroom | None, str]:
+    """The open class `code` if `session` (a browser's session data) teaches it, with its key:
+    the key it made the class with or followed the teacher's link with (views.py)."""
+    key = (session.get(TEACHER_KEY) or {}).get(code)
+    if not isinstance(key, str):
+        return None, ""
+    classroom = Classroom.objects.open_by_key(key)
+    return (classroom, key) if classroom is not None and classroom.code == code else (None, "")
 
 
 def token(code: str, seat: int, owner: str) -> str:

@@ -242,11 +242,7 @@ def _remember_teacher(request: HttpRequest, code: str, key: str) -> None:
 
 def _taught(request: HttpRequest, code: str) -> tuple[Classroom | None, str]:
     """The open class `code` if this browser teaches it, with its teacher key."""
-    key = (request.session.get(seats.TEACHER_KEY) or {}).get(code)
-    if not isinstance(key, str):
-        return None, ""
-    classroom = Classroom.objects.open_by_key(key)
-    return (classroom, key) if classroom is not None and classroom.code == code else (None, "")
+    return seats.taught(request.session, code)
 
 
 def _no_class(request: HttpRequest, code: str) -> HttpResponse:

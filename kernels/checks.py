@@ -10,7 +10,6 @@ for the teacher, not an exam (docs/classes.md).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from kernel_runtime import protocol
@@ -87,7 +86,3 @@ class ExerciseChecks:
 
 def verdict(run_id: str, title: str, passed: bool, message: str) -> dict:
     return messages.VERDICT(id=run_id, exercise=title, passed=passed, message=message[:MAX_MESSAGE_CHARS])
-
-
-def verdict_text(message: dict) -> str:
-    return json.dumps(message)

@@ -20,7 +20,7 @@ from channels.exceptions import ChannelFull
 from kernel_runtime import protocol
 from playground import messages, metrics
 
-from . import admission, assistant, bus
+from . import admission, assistant, bus, patrol
 from .classreport import ClassTag, StudentSummary
 from .delivery import Request
 from .limits import Limits
@@ -239,10 +239,7 @@ class KernelHost:
         limits = self.limits
         await self._relieve_memory()
         for owner, session in list(self.sessions.items()):
-            session.check_processes()
-            session.check_idle_cpu()
-            await session.check_background_run()
-            session.detach_silent_pages()
+            await patrol.check(session)
             if session.idle_seconds() >= limits.idle_timeout_s:
                 await self._end_session(
                     owner, f"the kernel was shut down after {_duration(limits.idle_timeout_s)} without a run"

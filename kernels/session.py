@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from kernel_runtime import protocol
 from playground import messages, metrics
 
+from .announce import StatusAnnouncer
 from .assistant import Assistant, QuestionCpu
 from .checks import ExerciseChecks
 from .classreport import ClassReport, ClassTag, Publish
@@ -32,8 +33,6 @@ from .record import SessionRecord
 from .sessionfiles import SessionFiles
 from .variables import KnownVariables
 from .watchdog import CHECK_EVERY_S, END, FORWARD, IdleCpu, RunClock, Traffic
-
-BUSY_ANNOUNCE_DELAY_S = 0.05
 
 
 async def _admit_all(session: KernelSession) -> str | None:
@@ -61,9 +60,9 @@ class KernelSession:
         self.attached = OpenPages()  # reply channels of the websockets open on this session
         self._pool = pool
         self._outbox = outbox
-        self._limits = limits
+        self.limits = limits
         self._traffic = Traffic(limits)
-        self._idle_cpu = IdleCpu(limits.idle_cpu_seconds)
+        self.idle_cpu = IdleCpu(limits.idle_cpu_seconds)
         self._queue: deque[Request] = deque()
         self._current: Request | None = None
         self._starter: asyncio.Task | None = None
@@ -74,8 +73,7 @@ class KernelSession:
         # Timers, not tasks: most runs end before either fires, and a cancelled timer costs
         # them nothing (a task per run, woken to find its run over, was a cgroup read each).
         self._first_check: asyncio.TimerHandle | None = None
-        self._announcer: asyncio.TimerHandle | asyncio.Task | None = None
-        self._announced = ""  # the last state the browsers were told
+        self._announcer = StatusAnnouncer(owner, outbox, self.status)  # what the pages are told of the state
         self.assistant = Assistant(outbox)  # the editor's questions in flight (assistant.py)
         self.variables = KnownVariables()  # the last `variables`, for pages that have not heard them
         self.record = SessionRecord(limits.record_limits)  # every run as the pages saw it (record.py)
@@ -86,6 +84,11 @@ class KernelSession:
     @property
     def running(self) -> bool:
         return self._current is not None or bool(self._queue)
+
+    @property
+    def current(self) -> Request | None:
+        """The run the kernel is on (its exercise's checks included)."""
+        return self._current
 
     @property
     def holds_kernel(self) -> bool:
@@ -138,14 +141,10 @@ class KernelSession:
         """A page's web process says it is still open (its detach may never come: pages.py)."""
         self.attached.heard(reply)
 
-    def detach_silent_pages(self) -> None:
-        for reply in self.attached.silent():
-            self.detach(reply)
-
     async def execute(self, request: Request) -> None:
         self.last_activity = time.monotonic()
-        if len(self._queue) >= self._limits.max_queued_runs:
-            limit = self._limits.max_queued_runs
+        if len(self._queue) >= self.limits.max_queued_runs:
+            limit = self.limits.max_queued_runs
             await self._fail(request, "QueueFull", f"{limit} runs are already waiting; wait for them or Interrupt.")
             return
         self._queue.append(request)
@@ -157,9 +156,9 @@ class KernelSession:
         while self._queue:
             waiting = self._queue.popleft()
             await self.delivery.send(waiting.reply, messages.DONE_SEEN(id=waiting.id, ok=False, cancelled=True))
-        self._interrupt_current()
+        self.interrupt_current()
 
-    def _interrupt_current(self) -> None:
+    def interrupt_current(self) -> None:
         current, process = self._current, self.process
         if current is None or process is None:
             return
@@ -191,36 +190,6 @@ class KernelSession:
         kernel = self.process if self.state in ("idle", "busy") else None
         await self.assistant.ask(kernel, request, reply)
 
-    def check_idle_cpu(self) -> None:
-        """End the kernel if what it left running has used more CPU than allowed between runs
-        (the host's patrol, once a second)."""
-        process = self.process
-        if process is not None and not self.running:
-            notice = self._idle_cpu.over_limit(process.cpu_seconds, self.assistant.cpu.excused_s)
-            if notice:
-                process.kill(notice)
-
-    async def check_background_run(self) -> None:
-        """Stop a run that has gone on with no page open for longer than allowed (the host's patrol)."""
-        closed_at, current, limit_s = self.attached.closed_at, self._current, self._limits.background_run_s
-        if current is None or current.stopped_by or closed_at is None or time.monotonic() - closed_at < limit_s:
-            return
-        current.stopped_by = {"limit": "background_run_s", "value": limit_s}
-        await self.delivery.notice(
-            current, f"Stopped: it ran {limit_s / 60:g} minutes with no page open (PLAYGROUND_BACKGROUND_RUN_S)."
-        )
-        self._interrupt_current()
-
-    def check_processes(self) -> None:
-        """End the kernel if it runs more processes than allowed (a fork storm; the host's patrol)."""
-        process, limit = self.process, self._limits.max_processes
-        count = process.process_count() if process is not None else None
-        if process is not None and count is not None and count > limit:
-            process.kill(
-                f"the kernel ran {count} processes at once (the limit is {limit}, PLAYGROUND_MAX_PROCESSES; "
-                "threads are counted apart), so it was ended"
-            )
-
     def _ensure_started(self) -> None:
         # A flag, not the task's state: a request may arrive while a failed start is still
         # reporting its failure, and it must get a new start rather than wait forever.
@@ -243,7 +212,7 @@ class KernelSession:
             return
         self.process = process
         self._starting = False
-        self._idle_cpu = IdleCpu(self._limits.idle_cpu_seconds)
+        self.idle_cpu = IdleCpu(self.limits.idle_cpu_seconds)
         self.assistant.cpu = QuestionCpu()  # counted per kernel, as its idle CPU is
         self._reader = asyncio.create_task(self._read(process), name=f"kernel-read-{self.owner[:8]}")
         farewell, self.farewell = self.farewell, None
@@ -261,7 +230,7 @@ class KernelSession:
         for write in self.files.seeds.writes():  # answered by the kernel before it begins the run
             process.send(write)
         process.send(protocol.EXECUTE(id=request.id, code=request.code))
-        clock = RunClock(self._limits, process.cpu_seconds, cpu_at_start=self._idle_cpu.run_starts())  # no cgroup read
+        clock = RunClock(self.limits, process.cpu_seconds, cpu_at_start=self.idle_cpu.run_starts())  # no cgroup read
         loop = asyncio.get_running_loop()
         self._first_check = loop.call_later(CHECK_EVERY_S, self._start_watch, request, process, clock)
         await self._set_state("busy", None)
@@ -387,14 +356,14 @@ class KernelSession:
                 await self.delivery.notice(request, verdict.text)
                 if verdict.stop:
                     request.stopped_by = {"limit": verdict.limit, "value": verdict.value}
-                    self._interrupt_current()
+                    self.interrupt_current()
                     return
             await asyncio.sleep(CHECK_EVERY_S)
 
     async def _escalate(self, request: Request, process: KernelProcess) -> None:
-        await asyncio.sleep(self._limits.interrupt_grace_s)
+        await asyncio.sleep(self.limits.interrupt_grace_s)
         if self._current is request and self.process is process:
-            grace = self._limits.interrupt_grace_s
+            grace = self.limits.interrupt_grace_s
             process.kill(f"the run did not stop within {grace:g} s of Interrupt, so its kernel was ended")
 
     async def _fail_all(self, ename: str, evalue: str) -> None:
@@ -415,32 +384,11 @@ class KernelSession:
             await self.delivery.run_message(request, message["type"], json.dumps(message))
 
     async def _set_state(self, state: str, reason: str | None) -> None:
-        announced = self._announced
         self.state, self.reason = state, reason
         if self.report is not None:
             self.report.kernel_state(state)
-        if state == "busy":
-            # Most runs end within milliseconds: announce `busy` only for runs still going after
-            # BUSY_ANNOUNCE_DELAY_S, so a quick run costs no status broadcasts at all (two group
-            # sends per run were the largest cost of a round trip through Redis).
-            loop = asyncio.get_running_loop()
-            self._announcer = loop.call_later(BUSY_ANNOUNCE_DELAY_S, self._announce_busy, self._current)
-            return
-        if self._announcer is not None:
-            self._announcer.cancel()
-            self._announcer = None
-        if state == announced == "idle" and reason is None:
-            return  # busy was never announced: nothing changed for the browser
-        self._announced = state
-        await self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
-
-    def _announce_busy(self, request: Request | None) -> None:
-        self._announcer = None
-        if self.state == "busy" and self._current is request:
-            self._announced = "busy"
-            # A task the next state change cancels, so a `busy` never lands after its `idle`.
-            broadcast = self._outbox.broadcast(self.owner, "status", json.dumps(self.status()))
-            self._announcer = asyncio.create_task(broadcast)
+        request = self._current
+        await self._announcer.changed(state, reason, lambda: self.state == "busy" and self._current is request)
 
 
 def _capital(text: str) -> str:
